@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# contrib/deps.sh -- install the Debian packages zombie-milter needs.
+#
+#   contrib/deps.sh build   what building needs
+#   contrib/deps.sh test    that, plus the test peers (redis-server,
+#                           rbldnsd, postfix, miltertest, python3) and the
+#                           sanitizer runtime
+# Installs only what is missing; needs root (or sudo) when something is.
+set -euo pipefail
+
+build_pkgs=(autoconf automake make gcc pkg-config libmilter-dev
+    libconfuse-dev libhiredis-dev libspf2-dev libunbound-dev libjansson-dev
+    libssl-dev libcmocka-dev)
+test_pkgs=(redis-server rbldnsd postfix miltertest python3 perl procps)
+
+case ${1:-build} in
+build) want=("${build_pkgs[@]}") ;;
+test) want=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
+*) echo "usage: $0 build|test" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in "${want[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+        missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "installing: ${missing[*]}" >&2
+sudo=()
+[ "$(id -u)" -eq 0 ] || sudo=(sudo)
+# Postfix asks how to configure the system's mail; the tests run private
+# instances, so the system one stays unconfigured and stopped.
+echo "postfix postfix/main_mailer_type select No configuration" |
+    "${sudo[@]}" debconf-set-selections
+"${sudo[@]}" apt-get update -qq
+DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq \
+    --no-install-recommends "${missing[@]}" >/dev/null

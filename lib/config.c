@@ -1,0 +1,495 @@
+/*
+ * config -- loading and checking the configuration.  See config.h.
+ *
+ * The options are declared once, in the tables below, with their type,
+ * default and bounds; one validation callback per kind checks them while
+ * libconfuse parses, so a bad value is reported on its own line.  The
+ * defaults here are the ones etc/zombie-milter.conf documents.
+ */
+#include "zmconfig.h"
+
+#include <confuse.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "config.h"
+
+/* Integer options and their bounds, top level and in window sections. */
+struct int_bound {
+	const char *name;
+	long min, max;
+};
+
+static const struct int_bound int_bounds[] = {
+	{ "ipv4_prefix", 8, 32 },
+	{ "ipv6_prefix", 16, 128 },
+	{ "threshold_tag", 0, 100000 },
+	{ "threshold_tempfail", 0, 100000 },
+	{ "threshold_reject", 0, 100000 },
+	{ "threshold_quarantine", 0, 100000 },
+	{ "quarantine_time", 60, 2592000 },
+	{ "max_hosts", 100, 10000000 },
+	{ "length", 10, 604800 },
+	{ "buckets", 1, WINDOW_BUCKETS_MAX },
+	{ "messages", 0, 1000000000 },
+	{ "recipients", 0, 1000000000 },
+	{ "points", 0, 100000 },
+};
+
+/* String options that take one of a few words. */
+struct word_choice {
+	const char *option;
+	const char *word;
+	int value;
+};
+
+static const struct word_choice word_choices[] = {
+	{ "mode", "enforce", CONFIG_MODE_ENFORCE },
+	{ "mode", "monitor", CONFIG_MODE_MONITOR },
+	{ "log_level", "error", LOG_ERR },
+	{ "log_level", "warning", LOG_WARNING },
+	{ "log_level", "notice", LOG_NOTICE },
+	{ "log_level", "info", LOG_INFO },
+	{ "log_level", "debug", LOG_DEBUG },
+};
+
+static const struct config_window default_windows[] = {
+	{ "1m", { 60, 6 }, 30, 500, 50 },
+	{ "1h", { 3600, 12 }, 300, 2000, 80 },
+	{ "24h", { 86400, 24 }, 2000, 10000, 100 },
+};
+
+static int validate_int(cfg_t *cfg, cfg_opt_t *opt);
+static int validate_word(cfg_t *cfg, cfg_opt_t *opt);
+static int validate_exempt(cfg_t *cfg, cfg_opt_t *opt);
+static int validate_reply(cfg_t *cfg, cfg_opt_t *opt);
+static int validate_socket(cfg_t *cfg, cfg_opt_t *opt);
+static int validate_window(cfg_t *cfg, cfg_opt_t *opt);
+
+static cfg_opt_t window_opts[] = {
+	CFG_INT("length", 60, CFGF_NONE),
+	CFG_INT("buckets", 6, CFGF_NONE),
+	CFG_INT("messages", 0, CFGF_NONE),
+	CFG_INT("recipients", 0, CFGF_NONE),
+	CFG_INT("points", 0, CFGF_NONE),
+	CFG_END()
+};
+
+static cfg_opt_t top_opts[] = {
+	CFG_STR("socket", "inet:8895@127.0.0.1", CFGF_NONE),
+	CFG_STR("user", "", CFGF_NONE),
+	CFG_STR("pid_file", "", CFGF_NONE),
+	CFG_STR("log_level", "info", CFGF_NONE),
+	CFG_STR("mode", "enforce", CFGF_NONE),
+	CFG_INT("ipv4_prefix", 32, CFGF_NONE),
+	CFG_INT("ipv6_prefix", 64, CFGF_NONE),
+	CFG_STR_LIST("exempt", "{127.0.0.0/8, ::1/128}", CFGF_NONE),
+	CFG_SEC("window", window_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
+	CFG_INT("threshold_tag", 20, CFGF_NONE),
+	CFG_INT("threshold_tempfail", 50, CFGF_NONE),
+	CFG_INT("threshold_reject", 80, CFGF_NONE),
+	CFG_INT("threshold_quarantine", 120, CFGF_NONE),
+	CFG_INT("quarantine_time", 86400, CFGF_NONE),
+	CFG_STR("support_url", "https://www.example.net/support/zombie", CFGF_NONE),
+	CFG_STR("reply_tempfail",
+	    "Too much mail from your connection, try again later; see %u",
+	    CFGF_NONE),
+	CFG_STR("reply_reject",
+	    "Message refused: your connection looks like a spam source; see %u",
+	    CFGF_NONE),
+	CFG_STR("reply_quarantine",
+	    "Your connection is quarantined for sending spam, "
+	    "your computer may be infected; see %u", CFGF_NONE),
+	CFG_INT("max_hosts", 100000, CFGF_NONE),
+	CFG_END()
+};
+
+/*
+ * Report as FILE:LINE: option: reason.  Our validators already say
+ * "option: reason"; libconfuse's own messages name the option inside
+ * quotes ("no such option 'foo'"), so pull it to the front.  libconfuse
+ * gives the error function no user pointer, hence the per-thread buffer.
+ */
+static __thread char *error_buf;
+static __thread size_t error_len;
+
+static void
+error_func(cfg_t *cfg, const char *fmt, va_list ap)
+{
+	char msg[512], name[128];
+	const char *q, *e;
+	size_t n;
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (strchr(msg, ':') == NULL && (q = strstr(msg, "option '")) != NULL &&
+	    (e = strchr(q + 8, '\'')) != NULL) {
+		n = (size_t)(e - (q + 8));
+		if (n >= sizeof(name))
+			n = sizeof(name) - 1;
+		memcpy(name, q + 8, n);
+		name[n] = '\0';
+		snprintf(error_buf, error_len, "%s:%d: %s: %s",
+		    cfg->filename ? cfg->filename : "-", cfg->line, name,
+		    strncmp(msg, "no such option", 14) == 0 ? "unknown option"
+		    : msg);
+	} else if (strchr(msg, ':') != NULL) {
+		snprintf(error_buf, error_len, "%s:%d: %s",
+		    cfg->filename ? cfg->filename : "-", cfg->line, msg);
+	} else {
+		snprintf(error_buf, error_len, "%s:%d: syntax: %s",
+		    cfg->filename ? cfg->filename : "-", cfg->line, msg);
+	}
+}
+
+static int
+validate_int(cfg_t *cfg, cfg_opt_t *opt)
+{
+	long v = cfg_opt_getnint(opt, cfg_opt_size(opt) - 1);
+	size_t i;
+
+	for (i = 0; i < sizeof(int_bounds) / sizeof(int_bounds[0]); i++) {
+		if (strcmp(int_bounds[i].name, opt->name) != 0)
+			continue;
+		if (v < int_bounds[i].min || v > int_bounds[i].max) {
+			cfg_error(cfg, "%s: %ld is out of range %ld..%ld",
+			    opt->name, v, int_bounds[i].min, int_bounds[i].max);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+validate_word(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+	char allowed[128] = "";
+	size_t i;
+
+	for (i = 0; i < sizeof(word_choices) / sizeof(word_choices[0]); i++) {
+		if (strcmp(word_choices[i].option, opt->name) != 0)
+			continue;
+		if (v != NULL && strcmp(word_choices[i].word, v) == 0)
+			return 0;
+		if (allowed[0] != '\0')
+			strncat(allowed, ", ", sizeof(allowed) - strlen(allowed) - 1);
+		strncat(allowed, word_choices[i].word,
+		    sizeof(allowed) - strlen(allowed) - 1);
+	}
+	cfg_error(cfg, "%s: \"%s\" is not one of %s", opt->name,
+	    v != NULL ? v : "", allowed);
+	return -1;
+}
+
+static int
+validate_exempt(cfg_t *cfg, cfg_opt_t *opt)
+{
+	struct netaddr_cidr net;
+	unsigned i;
+
+	for (i = 0; i < cfg_opt_size(opt); i++) {
+		if (!netaddr_parse_cidr(cfg_opt_getnstr(opt, i), &net)) {
+			cfg_error(cfg, "%s: \"%s\" is not an address or ADDRESS/PREFIX",
+			    opt->name, cfg_opt_getnstr(opt, i));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Printable ASCII, short, and only %u / %% as placeholders. */
+static int
+validate_reply(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0), *p;
+
+	if (strlen(v) > CONFIG_REPLY_MAX) {
+		cfg_error(cfg, "%s: longer than %d characters", opt->name,
+		    CONFIG_REPLY_MAX);
+		return -1;
+	}
+	for (p = v; *p != '\0'; p++) {
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e) {
+			cfg_error(cfg, "%s: only printable ASCII is allowed",
+			    opt->name);
+			return -1;
+		}
+		if (*p == '%' && strcmp(opt->name, "support_url") != 0) {
+			if (p[1] != 'u' && p[1] != '%') {
+				cfg_error(cfg, "%s: unknown placeholder %%%c "
+				    "(only %%u and %%%%)", opt->name,
+				    p[1] != '\0' ? p[1] : ' ');
+				return -1;
+			}
+			p++;
+		}
+	}
+	return 0;
+}
+
+bool
+config_socket_valid(const char *sock)
+{
+	static const char *const kinds[] = { "inet:", "inet6:", "unix:",
+	    "local:" };
+	size_t i;
+
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (strncmp(sock, kinds[i], strlen(kinds[i])) == 0 &&
+		    sock[strlen(kinds[i])] != '\0')
+			return true;
+	return false;
+}
+
+static int
+validate_socket(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+
+	if (config_socket_valid(v))
+		return 0;
+	cfg_error(cfg, "%s: \"%s\" is not inet:PORT@HOST, inet6:PORT@HOST or "
+	    "unix:PATH", opt->name, v);
+	return -1;
+}
+
+static int
+validate_window(cfg_t *cfg, cfg_opt_t *opt)
+{
+	cfg_t *w = cfg_opt_getnsec(opt, cfg_opt_size(opt) - 1);
+	const char *name = cfg_title(w);
+	long length = cfg_getint(w, "length"), buckets = cfg_getint(w, "buckets");
+
+	if (cfg_opt_size(opt) > CONFIG_WINDOWS_MAX) {
+		cfg_error(cfg, "window: more than %d windows", CONFIG_WINDOWS_MAX);
+		return -1;
+	}
+	if (name == NULL || name[0] == '\0' ||
+	    strlen(name) >= CONFIG_WINDOW_NAME_MAX ||
+	    strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789_") != strlen(name)) {
+		cfg_error(cfg, "window: name \"%s\" must be 1..%d letters, digits "
+		    "or _", name != NULL ? name : "", CONFIG_WINDOW_NAME_MAX - 1);
+		return -1;
+	}
+	if (length % buckets != 0) {
+		cfg_error(cfg, "window: \"%s\": length %ld does not divide into "
+		    "%ld buckets", name, length, buckets);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+set_validators(cfg_t *cfg)
+{
+	static const char *const words[] = { "mode", "log_level" };
+	static const char *const replies[] = { "support_url", "reply_tempfail",
+	    "reply_reject", "reply_quarantine" };
+	size_t i;
+	char path[64];
+
+	for (i = 0; i < sizeof(int_bounds) / sizeof(int_bounds[0]); i++) {
+		if (cfg_getopt(cfg, int_bounds[i].name) != NULL) {
+			cfg_set_validate_func(cfg, int_bounds[i].name, validate_int);
+		} else {
+			snprintf(path, sizeof(path), "window|%s", int_bounds[i].name);
+			cfg_set_validate_func(cfg, path, validate_int);
+		}
+	}
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		cfg_set_validate_func(cfg, words[i], validate_word);
+	for (i = 0; i < sizeof(replies) / sizeof(replies[0]); i++)
+		cfg_set_validate_func(cfg, replies[i], validate_reply);
+	cfg_set_validate_func(cfg, "exempt", validate_exempt);
+	cfg_set_validate_func(cfg, "socket", validate_socket);
+	cfg_set_validate_func(cfg, "window", validate_window);
+}
+
+static int
+word_value(const char *option, const char *word)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(word_choices) / sizeof(word_choices[0]); i++)
+		if (strcmp(word_choices[i].option, option) == 0 &&
+		    strcmp(word_choices[i].word, word) == 0)
+			return word_choices[i].value;
+	return 0;	/* not reached: validated */
+}
+
+/* Expand %u to the URL and write every literal % as %% (smfi_setreply). */
+static char *
+expand_reply(const char *text, const char *url)
+{
+	size_t len = 1;
+	const char *p, *u;
+	char *out, *o;
+
+	for (p = text; *p != '\0'; p++)
+		len += (*p == '%' && p[1] == 'u') ? 2 * strlen(url) : 2;
+	if ((out = malloc(len)) == NULL)
+		return NULL;
+	for (p = text, o = out; *p != '\0'; p++) {
+		if (*p == '%' && p[1] == 'u') {
+			for (u = url; *u != '\0'; u++)
+				if ((*o++ = *u) == '%')
+					*o++ = '%';
+			p++;
+		} else if (*p == '%') {
+			*o++ = '%';
+			*o++ = '%';
+			p++;
+		} else {
+			*o++ = *p;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+static void
+fill_windows(struct config *c, cfg_t *cfg)
+{
+	unsigned i, n = cfg_size(cfg, "window");
+	cfg_t *w;
+
+	if (n == 0) {
+		memcpy(c->windows, default_windows, sizeof(default_windows));
+		c->nwindows = sizeof(default_windows) / sizeof(default_windows[0]);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		w = cfg_getnsec(cfg, "window", i);
+		snprintf(c->windows[i].name, sizeof(c->windows[i].name), "%s",
+		    cfg_title(w));
+		c->windows[i].spec.length_s = (unsigned)cfg_getint(w, "length");
+		c->windows[i].spec.buckets = (unsigned)cfg_getint(w, "buckets");
+		c->windows[i].messages = (unsigned long)cfg_getint(w, "messages");
+		c->windows[i].recipients = (unsigned long)cfg_getint(w, "recipients");
+		c->windows[i].points = (int)cfg_getint(w, "points");
+	}
+	c->nwindows = n;
+}
+
+static char *
+dup_str(cfg_t *cfg, const char *name)
+{
+	return strdup(cfg_getstr(cfg, name));
+}
+
+static struct config *
+fill(cfg_t *cfg, const char *path)
+{
+	struct config *c = calloc(1, sizeof(*c));
+	unsigned i;
+
+	if (c == NULL)
+		return NULL;
+	c->path = path != NULL ? strdup(path) : NULL;
+	c->socket = dup_str(cfg, "socket");
+	c->user = dup_str(cfg, "user");
+	c->pid_file = dup_str(cfg, "pid_file");
+	c->support_url = dup_str(cfg, "support_url");
+	c->log_level = word_value("log_level", cfg_getstr(cfg, "log_level"));
+	c->mode = (enum config_mode)word_value("mode", cfg_getstr(cfg, "mode"));
+	c->ipv4_prefix = (unsigned)cfg_getint(cfg, "ipv4_prefix");
+	c->ipv6_prefix = (unsigned)cfg_getint(cfg, "ipv6_prefix");
+	c->nexempt = cfg_size(cfg, "exempt");
+	c->exempt = calloc(c->nexempt + 1, sizeof(*c->exempt));
+	for (i = 0; c->exempt != NULL && i < c->nexempt; i++)
+		netaddr_parse_cidr(cfg_getnstr(cfg, "exempt", i), &c->exempt[i]);
+	fill_windows(c, cfg);
+	c->thresholds.tag = (int)cfg_getint(cfg, "threshold_tag");
+	c->thresholds.tempfail = (int)cfg_getint(cfg, "threshold_tempfail");
+	c->thresholds.reject = (int)cfg_getint(cfg, "threshold_reject");
+	c->thresholds.quarantine = (int)cfg_getint(cfg, "threshold_quarantine");
+	c->quarantine_s = (unsigned)cfg_getint(cfg, "quarantine_time");
+	c->max_hosts = (unsigned long)cfg_getint(cfg, "max_hosts");
+	c->reply_tempfail = expand_reply(cfg_getstr(cfg, "reply_tempfail"),
+	    c->support_url != NULL ? c->support_url : "");
+	c->reply_reject = expand_reply(cfg_getstr(cfg, "reply_reject"),
+	    c->support_url != NULL ? c->support_url : "");
+	c->reply_quarantine = expand_reply(cfg_getstr(cfg, "reply_quarantine"),
+	    c->support_url != NULL ? c->support_url : "");
+	if ((path != NULL && c->path == NULL) || c->socket == NULL ||
+	    c->user == NULL || c->pid_file == NULL || c->support_url == NULL ||
+	    c->exempt == NULL || c->reply_tempfail == NULL ||
+	    c->reply_reject == NULL || c->reply_quarantine == NULL) {
+		config_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+struct config *
+config_load(const char *path, char *err, size_t errlen)
+{
+	struct config *c = NULL;
+	cfg_t *cfg;
+	int rc;
+
+	err[0] = '\0';
+	cfg = cfg_init(top_opts, CFGF_NONE);
+	if (cfg == NULL) {
+		snprintf(err, errlen, "config: out of memory");
+		return NULL;
+	}
+	error_buf = err;
+	error_len = errlen;
+	cfg_set_error_function(cfg, error_func);
+	set_validators(cfg);
+	rc = path != NULL ? cfg_parse(cfg, path) : CFG_SUCCESS;
+	if (rc == CFG_FILE_ERROR)
+		snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+	else if (rc != CFG_SUCCESS && err[0] == '\0')
+		snprintf(err, errlen, "%s: cannot parse", path);
+	else if (rc == CFG_SUCCESS && (c = fill(cfg, path)) == NULL)
+		snprintf(err, errlen, "config: out of memory");
+	error_buf = NULL;
+	cfg_free(cfg);
+	return c;
+}
+
+void
+config_free(struct config *c)
+{
+	if (c == NULL)
+		return;
+	free(c->path);
+	free(c->socket);
+	free(c->user);
+	free(c->pid_file);
+	free(c->support_url);
+	free(c->exempt);
+	free(c->reply_tempfail);
+	free(c->reply_reject);
+	free(c->reply_quarantine);
+	free(c);
+}
+
+bool
+config_is_exempt(const struct config *c, const struct netaddr *addr)
+{
+	size_t i;
+
+	for (i = 0; i < c->nexempt; i++)
+		if (netaddr_in_cidr(addr, &c->exempt[i]))
+			return true;
+	return false;
+}
+
+unsigned
+config_window_specs(const struct config *c,
+    struct window_spec out[CONFIG_WINDOWS_MAX])
+{
+	unsigned i;
+
+	for (i = 0; i < c->nwindows; i++)
+		out[i] = c->windows[i].spec;
+	return c->nwindows;
+}

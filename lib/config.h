@@ -1,0 +1,79 @@
+/*
+ * config -- the milter's configuration, read with libconfuse.
+ *
+ * config_load() reads a file (or, with a NULL path, takes every default),
+ * checks every option against its type and bounds and returns a filled,
+ * immutable struct config.  A bad file gives no config and one message of
+ * the form "FILE:LINE: option: reason".  The caller frees the config with
+ * config_free(); the strings inside belong to it.
+ */
+#ifndef ZM_CONFIG_H
+#define ZM_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "netaddr.h"
+#include "score.h"
+#include "store.h"
+#include "window.h"
+
+#define CONFIG_WINDOWS_MAX	STORE_WINDOWS_MAX
+#define CONFIG_WINDOW_NAME_MAX	16
+#define CONFIG_REPLY_MAX	400
+
+enum config_mode {
+	CONFIG_MODE_ENFORCE,
+	CONFIG_MODE_MONITOR
+};
+
+struct config_window {
+	char name[CONFIG_WINDOW_NAME_MAX];	/* [A-Za-z0-9_] */
+	struct window_spec spec;
+	unsigned long messages;			/* 0 = no limit */
+	unsigned long recipients;		/* 0 = no limit */
+	int points;
+};
+
+struct config {
+	char *path;			/* NULL when built-in defaults */
+	char *socket;
+	char *user;			/* "" = keep the current user */
+	char *pid_file;			/* "" = none */
+	int log_level;			/* a syslog priority, LOG_ERR..LOG_DEBUG */
+	enum config_mode mode;
+	unsigned ipv4_prefix;
+	unsigned ipv6_prefix;
+	struct netaddr_cidr *exempt;
+	size_t nexempt;
+	struct config_window windows[CONFIG_WINDOWS_MAX];
+	unsigned nwindows;
+	struct score_thresholds thresholds;
+	unsigned quarantine_s;
+	char *support_url;
+	/* Reply texts with %u expanded and every % doubled, ready for
+	 * smfi_setreply(). */
+	char *reply_tempfail;
+	char *reply_reject;
+	char *reply_quarantine;
+	unsigned long max_hosts;
+};
+
+/* Load path (NULL: defaults only); on error NULL and the reason in err. */
+struct config *config_load(const char *path, char *err, size_t errlen);
+
+/* Free a config; NULL is fine. */
+void config_free(struct config *cfg);
+
+/* True if sock is a milter socket spec: inet:PORT@HOST, inet6:PORT@HOST,
+ * unix:PATH or local:PATH. */
+bool config_socket_valid(const char *sock);
+
+/* Copy the window specs (lengths and buckets) into out; returns how many. */
+unsigned config_window_specs(const struct config *cfg,
+    struct window_spec out[CONFIG_WINDOWS_MAX]);
+
+/* True if addr is in one of the exempt networks. */
+bool config_is_exempt(const struct config *cfg, const struct netaddr *addr);
+
+#endif

@@ -1,0 +1,66 @@
+/*
+ * engine -- facts in, verdict out.
+ *
+ * The engine owns the store and the signal table and knows nothing of the
+ * MTA.  The milter asks it twice per message: engine_check_mail() at MAIL
+ * FROM (is the host or login quarantined?) and engine_decide() at end of
+ * message (count it, score it, act on the verdict).  Mail that is refused
+ * is not counted; a quarantine writes the block and clears the counts, so
+ * a released host starts clean.  In monitor mode the verdict is always
+ * accept and `would` says what enforce mode would have done.
+ *
+ * Thread-safe: one engine serves every libmilter worker.  The config and
+ * clock passed to engine_new() must outlive the engine; the store becomes
+ * the engine's.
+ */
+#ifndef ZM_ENGINE_H
+#define ZM_ENGINE_H
+
+#include <stdbool.h>
+#include <time.h>
+
+#include "config.h"
+#include "score.h"
+#include "store.h"
+
+struct engine_clock {
+	time_t (*now)(void *arg);
+	void *arg;
+};
+
+/* The wall clock. */
+extern const struct engine_clock engine_clock_system;
+
+/* What the milter knows of a message; keys from hostkey.h. */
+struct engine_message {
+	const char *host;	/* host key, NULL if the client has no address */
+	const char *user;	/* user key, NULL if not authenticated */
+	unsigned rcpts;
+};
+
+struct engine_decision {
+	enum verdict verdict;	/* what to do */
+	enum verdict would;	/* what the score says (monitor mode) */
+	struct score score;
+	const char *blocked;	/* engine_check_mail: the quarantined key */
+	struct store_block block;	/* and its record */
+	bool store_failed;	/* the store did not answer: see errstr */
+	char errstr[128];
+};
+
+/* A new engine; NULL on ENOMEM (the store is then freed too). */
+struct engine *engine_new(const struct config *cfg, struct store *store,
+    const struct engine_clock *clock);
+
+/* Free the engine and its store; NULL is fine. */
+void engine_free(struct engine *e);
+
+/* At MAIL FROM: refuse if the host or login is quarantined. */
+void engine_check_mail(struct engine *e, const struct engine_message *m,
+    struct engine_decision *d);
+
+/* At end of message: count, score, and quarantine if it comes to that. */
+void engine_decide(struct engine *e, const struct engine_message *m,
+    struct engine_decision *d);
+
+#endif

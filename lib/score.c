@@ -1,0 +1,111 @@
+/*
+ * score -- points, reasons and verdicts.  See score.h.
+ */
+#include "zmconfig.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "score.h"
+
+void
+score_init(struct score *s)
+{
+	s->total = 0;
+	s->nreasons = 0;
+}
+
+void
+score_add(struct score *s, int points, const char *fmt, ...)
+{
+	struct score_reason *r;
+	va_list ap;
+
+	s->total += points;
+	if (s->nreasons == SCORE_REASONS_MAX) {
+		r = &s->reasons[SCORE_REASONS_MAX - 1];
+		r->points += points;
+		snprintf(r->text, sizeof(r->text), "...");
+		return;
+	}
+	r = &s->reasons[s->nreasons++];
+	r->points = points;
+	va_start(ap, fmt);
+	vsnprintf(r->text, sizeof(r->text), fmt, ap);
+	va_end(ap);
+}
+
+static bool
+reaches(int total, int threshold)
+{
+	return threshold > 0 && total >= threshold;
+}
+
+enum verdict
+score_verdict(const struct score *s, const struct score_thresholds *t)
+{
+	if (reaches(s->total, t->quarantine))
+		return VERDICT_QUARANTINE;
+	if (reaches(s->total, t->reject))
+		return VERDICT_REJECT;
+	if (reaches(s->total, t->tempfail))
+		return VERDICT_TEMPFAIL;
+	if (reaches(s->total, t->tag))
+		return VERDICT_TAG;
+	return VERDICT_ACCEPT;
+}
+
+char *
+score_explain(const struct score *s, char *buf, size_t len)
+{
+	size_t used = 0;
+	unsigned i;
+	int n;
+
+	if (len == 0)
+		return buf;
+	buf[0] = '\0';
+	if (s->nreasons == 0) {
+		snprintf(buf, len, "-");
+		return buf;
+	}
+	for (i = 0; i < s->nreasons && used < len; i++) {
+		/* A reason worth no points is shown bare: it explains, it
+		 * does not weigh (a quarantine found at MAIL FROM). */
+		n = s->reasons[i].points != 0
+		    ? snprintf(buf + used, len - used, "%s%s(%+d)",
+		    i > 0 ? "," : "", s->reasons[i].text, s->reasons[i].points)
+		    : snprintf(buf + used, len - used, "%s%s",
+		    i > 0 ? "," : "", s->reasons[i].text);
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+	return buf;
+}
+
+const char *
+score_verdict_name(enum verdict v)
+{
+	switch (v) {
+	case VERDICT_ACCEPT:
+		return "accept";
+	case VERDICT_TAG:
+		return "tag";
+	case VERDICT_TEMPFAIL:
+		return "tempfail";
+	case VERDICT_REJECT:
+		return "reject";
+	case VERDICT_QUARANTINE:
+		return "quarantine";
+	}
+	return "unknown";
+}
+
+bool
+score_verdict_refuses(enum verdict v)
+{
+	return v == VERDICT_TEMPFAIL || v == VERDICT_REJECT ||
+	    v == VERDICT_QUARANTINE;
+}

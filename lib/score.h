@@ -1,0 +1,68 @@
+/*
+ * score -- points with reasons, and the verdict they lead to.
+ *
+ * Each signal adds points with a short reason ("msgs1m=31/30").  The score
+ * is their sum; the highest threshold it reaches gives the verdict.  The
+ * same list of reasons explains the decision everywhere: the log line, the
+ * X-Zombie-Score header, the quarantine record.  Reasons are built from
+ * configuration and counts only, never from client-supplied text.
+ */
+#ifndef ZM_SCORE_H
+#define ZM_SCORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum verdict {
+	VERDICT_ACCEPT,
+	VERDICT_TAG,
+	VERDICT_TEMPFAIL,
+	VERDICT_REJECT,
+	VERDICT_QUARANTINE
+};
+
+#define SCORE_REASONS_MAX	16
+#define SCORE_REASON_LEN	64
+
+struct score_reason {
+	int points;
+	char text[SCORE_REASON_LEN];
+};
+
+struct score {
+	int total;
+	unsigned nreasons;
+	struct score_reason reasons[SCORE_REASONS_MAX];
+};
+
+/* Thresholds of each verdict; 0 disables that verdict. */
+struct score_thresholds {
+	int tag;
+	int tempfail;
+	int reject;
+	int quarantine;
+};
+
+/* Reset s to no points and no reasons. */
+void score_init(struct score *s);
+
+/* Add points with a printf-style reason; past SCORE_REASONS_MAX reasons
+ * the points still count and the last reason reads "...". */
+void score_add(struct score *s, int points, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* The verdict the total reaches. */
+enum verdict score_verdict(const struct score *s,
+    const struct score_thresholds *t);
+
+/* Write "reason(+points),..." or "-" into buf; a reason worth 0 points
+ * is written bare.  Returns buf. */
+char *score_explain(const struct score *s, char *buf, size_t len);
+
+/* "accept", "tag", "tempfail", "reject", "quarantine". */
+const char *score_verdict_name(enum verdict v);
+
+/* True for the verdicts that refuse the message. */
+bool score_verdict_refuses(enum verdict v);
+
+#endif

@@ -1,0 +1,335 @@
+/*
+ * store_mem -- the embedded in-process store.  See store.h.
+ *
+ * A chained hash table of entries, one per key, each holding the rings of
+ * every window and the key's quarantine, and an LRU list through them.
+ * One mutex guards it all: every operation is a hash lookup and a few
+ * dozen word updates, far shorter than the milter protocol round trip
+ * around it, so the lock is not worth splitting.
+ *
+ * Memory is bounded: when max_hosts keys are held, the least recently used
+ * one is dropped, quarantined or not (a quarantined host that keeps trying
+ * stays recently used).  Keys idle longer than the longest window, and not
+ * quarantined, are dropped as they reach the LRU tail.
+ *
+ * Limits: the counts are this process's only; several relays or a
+ * restarted milter do not share them.
+ */
+#include "zmconfig.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store.h"
+
+struct mem_entry {
+	struct mem_entry *hnext;		/* hash chain */
+	struct mem_entry *newer, *older;	/* LRU list */
+	time_t last_s;				/* last rate update */
+	struct store_block *block;		/* NULL unless quarantined */
+	char *key;				/* points past the buckets */
+	struct window_bucket buckets[];		/* every window's ring */
+};
+
+struct mem_store {
+	struct store base;
+	pthread_mutex_t lock;
+	struct window_spec specs[STORE_WINDOWS_MAX];
+	unsigned nspecs;
+	unsigned nbuckets;		/* sum of all windows' buckets */
+	unsigned longest_s;
+	unsigned long max_hosts, nhosts;
+	size_t table_size;		/* a power of two */
+	struct mem_entry **table;
+	struct mem_entry *newest, *oldest;
+};
+
+static uint64_t
+hash_key(const char *key)
+{
+	uint64_t h = 14695981039346656037ULL;	/* FNV-1a */
+
+	for (; *key != '\0'; key++) {
+		h ^= (unsigned char)*key;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+static struct mem_entry **
+bucket_of(struct mem_store *ms, const char *key)
+{
+	return &ms->table[hash_key(key) & (ms->table_size - 1)];
+}
+
+static void
+lru_unlink(struct mem_store *ms, struct mem_entry *e)
+{
+	if (e->newer != NULL)
+		e->newer->older = e->older;
+	else
+		ms->newest = e->older;
+	if (e->older != NULL)
+		e->older->newer = e->newer;
+	else
+		ms->oldest = e->newer;
+	e->newer = e->older = NULL;
+}
+
+static void
+lru_push(struct mem_store *ms, struct mem_entry *e)
+{
+	e->older = ms->newest;
+	e->newer = NULL;
+	if (ms->newest != NULL)
+		ms->newest->newer = e;
+	ms->newest = e;
+	if (ms->oldest == NULL)
+		ms->oldest = e;
+}
+
+static void
+entry_drop(struct mem_store *ms, struct mem_entry *e)
+{
+	struct mem_entry **pp = bucket_of(ms, e->key);
+
+	while (*pp != e)
+		pp = &(*pp)->hnext;
+	*pp = e->hnext;
+	lru_unlink(ms, e);
+	free(e->block);
+	free(e);
+	ms->nhosts--;
+}
+
+static bool
+entry_idle(const struct mem_store *ms, const struct mem_entry *e, time_t now)
+{
+	if (e->block != NULL && e->block->until > now)
+		return false;
+	return now - e->last_s > (time_t)ms->longest_s;
+}
+
+/* Drop idle entries at the LRU tail; a few per call keeps it amortised. */
+static void
+expire_some(struct mem_store *ms, time_t now)
+{
+	int i;
+
+	for (i = 0; i < 4 && ms->oldest != NULL; i++) {
+		if (!entry_idle(ms, ms->oldest, now))
+			break;
+		entry_drop(ms, ms->oldest);
+	}
+}
+
+static struct mem_entry *
+entry_find(struct mem_store *ms, const char *key)
+{
+	struct mem_entry *e;
+
+	for (e = *bucket_of(ms, key); e != NULL; e = e->hnext)
+		if (strcmp(e->key, key) == 0)
+			return e;
+	return NULL;
+}
+
+static struct mem_entry *
+entry_create(struct mem_store *ms, const char *key, time_t now)
+{
+	struct mem_entry *e, **head;
+	size_t klen = strlen(key) + 1;
+	unsigned i, off = 0;
+
+	if (ms->nhosts >= ms->max_hosts && ms->oldest != NULL)
+		entry_drop(ms, ms->oldest);
+	e = calloc(1, sizeof(*e) + ms->nbuckets * sizeof(e->buckets[0]) + klen);
+	if (e == NULL)
+		return NULL;
+	e->key = (char *)&e->buckets[ms->nbuckets];
+	memcpy(e->key, key, klen);
+	for (i = 0; i < ms->nspecs; i++) {
+		window_init(&ms->specs[i], &e->buckets[off]);
+		off += ms->specs[i].buckets;
+	}
+	e->last_s = now;
+	head = bucket_of(ms, key);
+	e->hnext = *head;
+	*head = e;
+	lru_push(ms, e);
+	ms->nhosts++;
+	return e;
+}
+
+/* Find key, creating it when asked; marks it most recently used. */
+static struct mem_entry *
+entry_get(struct mem_store *ms, const char *key, time_t now, bool create)
+{
+	struct mem_entry *e;
+
+	expire_some(ms, now);
+	e = entry_find(ms, key);
+	if (e == NULL)
+		return create ? entry_create(ms, key, now) : NULL;
+	lru_unlink(ms, e);
+	lru_push(ms, e);
+	return e;
+}
+
+static enum store_status
+fail(struct mem_store *ms, const char *what)
+{
+	strncpy(ms->base.errstr, what, sizeof(ms->base.errstr) - 1);
+	return STORE_ERROR;
+}
+
+static enum store_status
+mem_rate_update(struct store *st, const char *key, time_t now,
+    int32_t dmsgs, int32_t drcpts,
+    struct window_count counts[STORE_WINDOWS_MAX])
+{
+	struct mem_store *ms = (struct mem_store *)st;
+	struct mem_entry *e;
+	unsigned i, off = 0;
+
+	pthread_mutex_lock(&ms->lock);
+	e = entry_get(ms, key, now, true);
+	if (e == NULL) {
+		pthread_mutex_unlock(&ms->lock);
+		return fail(ms, "embedded store: out of memory");
+	}
+	e->last_s = now;
+	for (i = 0; i < ms->nspecs; i++) {
+		window_add(&ms->specs[i], &e->buckets[off], now, dmsgs, drcpts);
+		counts[i] = window_count(&ms->specs[i], &e->buckets[off], now);
+		off += ms->specs[i].buckets;
+	}
+	pthread_mutex_unlock(&ms->lock);
+	return STORE_OK;
+}
+
+static enum store_status
+mem_rate_reset(struct store *st, const char *key)
+{
+	struct mem_store *ms = (struct mem_store *)st;
+	struct mem_entry *e;
+	unsigned i, off = 0;
+
+	pthread_mutex_lock(&ms->lock);
+	e = entry_find(ms, key);
+	for (i = 0; e != NULL && i < ms->nspecs; i++) {
+		window_init(&ms->specs[i], &e->buckets[off]);
+		off += ms->specs[i].buckets;
+	}
+	pthread_mutex_unlock(&ms->lock);
+	return STORE_OK;
+}
+
+static enum store_status
+mem_block_get(struct store *st, const char *key, time_t now,
+    struct store_block *out)
+{
+	struct mem_store *ms = (struct mem_store *)st;
+	struct mem_entry *e;
+	enum store_status status = STORE_NOTFOUND;
+
+	pthread_mutex_lock(&ms->lock);
+	e = entry_find(ms, key);
+	if (e != NULL && e->block != NULL) {
+		if (e->block->until > now) {
+			*out = *e->block;
+			status = STORE_OK;
+		} else {
+			free(e->block);		/* served its time */
+			e->block = NULL;
+		}
+	}
+	pthread_mutex_unlock(&ms->lock);
+	return status;
+}
+
+static enum store_status
+mem_block_set(struct store *st, const char *key, const struct store_block *block)
+{
+	struct mem_store *ms = (struct mem_store *)st;
+	struct mem_entry *e;
+
+	pthread_mutex_lock(&ms->lock);
+	e = entry_get(ms, key, block->since, true);
+	if (e != NULL && e->block == NULL)
+		e->block = malloc(sizeof(*e->block));
+	if (e == NULL || e->block == NULL) {
+		pthread_mutex_unlock(&ms->lock);
+		return fail(ms, "embedded store: out of memory");
+	}
+	*e->block = *block;
+	pthread_mutex_unlock(&ms->lock);
+	return STORE_OK;
+}
+
+static void
+mem_free(struct store *st)
+{
+	struct mem_store *ms = (struct mem_store *)st;
+
+	while (ms->oldest != NULL)
+		entry_drop(ms, ms->oldest);
+	free(ms->table);
+	pthread_mutex_destroy(&ms->lock);
+	free(ms);
+}
+
+unsigned long
+store_mem_count(struct store *st)
+{
+	struct mem_store *ms = (struct mem_store *)st;
+	unsigned long n;
+
+	pthread_mutex_lock(&ms->lock);
+	n = ms->nhosts;
+	pthread_mutex_unlock(&ms->lock);
+	return n;
+}
+
+static const struct store_ops mem_ops = {
+	.rate_update = mem_rate_update,
+	.rate_reset = mem_rate_reset,
+	.block_get = mem_block_get,
+	.block_set = mem_block_set,
+	.free = mem_free,
+};
+
+struct store *
+store_mem_new(const struct window_spec *specs, unsigned nspecs,
+    unsigned long max_hosts)
+{
+	struct mem_store *ms;
+	unsigned i;
+
+	if (nspecs > STORE_WINDOWS_MAX || max_hosts == 0)
+		return NULL;
+	ms = calloc(1, sizeof(*ms));
+	if (ms == NULL)
+		return NULL;
+	ms->base.ops = &mem_ops;
+	pthread_mutex_init(&ms->lock, NULL);
+	for (i = 0; i < nspecs; i++) {
+		ms->specs[i] = specs[i];
+		ms->nbuckets += specs[i].buckets;
+		if (specs[i].length_s > ms->longest_s)
+			ms->longest_s = specs[i].length_s;
+	}
+	ms->nspecs = nspecs;
+	ms->max_hosts = max_hosts;
+	/* About one entry a chain when full. */
+	for (ms->table_size = 64; ms->table_size < max_hosts; ms->table_size *= 2)
+		;
+	ms->table = calloc(ms->table_size, sizeof(*ms->table));
+	if (ms->table == NULL) {
+		free(ms);
+		return NULL;
+	}
+	return &ms->base;
+}

@@ -1,0 +1,62 @@
+/*
+ * log -- syslog or stderr.  See log.h.
+ */
+#include "zmconfig.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+
+static bool log_stderr = true;
+static int log_level = LOG_INFO;
+
+void
+log_open(bool to_stderr, int level)
+{
+	log_stderr = to_stderr;
+	log_level = level;
+	if (!to_stderr)
+		openlog("zombie-milter", LOG_PID | LOG_NDELAY, LOG_MAIL);
+}
+
+void
+log_set_level(int level)
+{
+	log_level = level;
+}
+
+void
+log_write(int prio, const char *fmt, ...)
+{
+	char line[2048];
+	va_list ap;
+	int n;
+
+	if (prio > log_level)
+		return;
+	if (!log_stderr) {
+		va_start(ap, fmt);
+		vsyslog(prio, fmt, ap);
+		va_end(ap);
+		return;
+	}
+	n = snprintf(line, sizeof(line), "zombie-milter[%ld]: ", (long)getpid());
+	va_start(ap, fmt);
+	vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
+	va_end(ap);
+	n = (int)strlen(line);
+	line[n++] = '\n';
+	/* One write per line, so threads never interleave within one. */
+	if (write(STDERR_FILENO, line, (size_t)n) < 0)
+		return;
+}
+
+void
+log_close(void)
+{
+	if (!log_stderr)
+		closelog();
+}

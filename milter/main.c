@@ -1,0 +1,276 @@
+/*
+ * main -- zombie-milter: command line, start-up, privileges, shutdown.
+ *
+ * Start-up order matters: the config is read and the socket opened while
+ * errors still reach the terminal; then the daemon detaches, writes its
+ * pid file and drops root.  libmilter's smfi_main() blocks SIGTERM, SIGINT
+ * and SIGHUP in every thread it starts and handles them in one thread of
+ * its own: any of them stops the listener (it notices within about five
+ * seconds) and smfi_main() returns; main() waits a little for open
+ * connections to close, frees everything and exits 0.  This program
+ * starts no threads of its own, so every thread has that mask.
+ */
+#include "zmconfig.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <libmilter/mfapi.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "callbacks.h"
+#include "config.h"
+#include "engine.h"
+#include "log.h"
+#include "store.h"
+
+#ifndef DEFAULT_CONFIG
+#define DEFAULT_CONFIG "/etc/zombie-milter.conf"
+#endif
+
+struct options {
+	const char *config;
+	const char *socket;
+	const char *user;
+	bool check_only;
+	bool foreground;
+};
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+	    "usage: zombie-milter [-fn] [-c FILE] [-p SOCKET] [-u USER]\n"
+	    "       zombie-milter -V | -h\n"
+	    "  -c FILE    configuration file (default %s; built-in defaults\n"
+	    "             if that file does not exist)\n"
+	    "  -f         stay in the foreground and log to standard error\n"
+	    "  -n         check the configuration and exit (0 good, 1 bad)\n"
+	    "  -p SOCKET  listen on SOCKET (inet:PORT@HOST, unix:PATH)\n"
+	    "  -u USER    run as USER after opening the socket\n"
+	    "  -V         print the version and exit\n"
+	    "  -h         print this help and exit\n", DEFAULT_CONFIG);
+}
+
+static void
+parse_args(int argc, char **argv, struct options *o)
+{
+	unsigned int major, minor, patch;
+	int ch;
+
+	memset(o, 0, sizeof(*o));
+	while ((ch = getopt(argc, argv, "c:fhnp:u:V")) != -1) {
+		switch (ch) {
+		case 'c': o->config = optarg; break;
+		case 'f': o->foreground = true; break;
+		case 'n': o->check_only = true; break;
+		case 'p': o->socket = optarg; break;
+		case 'u': o->user = optarg; break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case 'V':
+			smfi_version(&major, &minor, &patch);
+			printf("zombie-milter %s (libmilter %u.%u.%u)\n",
+			    PACKAGE_VERSION, major, minor, patch);
+			exit(0);
+		default:
+			usage(stderr);
+			exit(1);
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "zombie-milter: unexpected argument: %s\n",
+		    argv[optind]);
+		usage(stderr);
+		exit(1);
+	}
+}
+
+/* -c FILE, else the default file if it exists, else built-in defaults. */
+static struct config *
+load_config(const struct options *o)
+{
+	const char *path = o->config;
+	struct config *cfg;
+	char err[1024];
+
+	if (path == NULL && access(DEFAULT_CONFIG, F_OK) == 0)
+		path = DEFAULT_CONFIG;
+	cfg = config_load(path, err, sizeof(err));
+	if (cfg == NULL) {
+		fprintf(stderr, "zombie-milter: %s\n", err);
+		exit(1);
+	}
+	return cfg;
+}
+
+static void
+fatal(const char *fmt, const char *arg, const char *cause)
+{
+	log_write(LOG_ERR, fmt, arg, cause);
+	exit(1);
+}
+
+/* The path of a unix socket spec, NULL for inet sockets. */
+static const char *
+unix_socket_path(const char *sock)
+{
+	if (strncmp(sock, "unix:", 5) == 0)
+		return sock + 5;
+	if (strncmp(sock, "local:", 6) == 0)
+		return sock + 6;
+	return NULL;
+}
+
+/* Look the user up now, while a mistake still reaches the terminal. */
+static bool
+find_user(const char *user, uid_t *uid, gid_t *gid)
+{
+	struct passwd *pw;
+
+	if (user == NULL || *user == '\0')
+		return false;
+	if ((pw = getpwnam(user)) == NULL)
+		fatal("user %s: %s", user, "no such user");
+	*uid = pw->pw_uid;
+	*gid = pw->pw_gid;
+	return true;
+}
+
+static void
+drop_privileges(const char *user, uid_t uid, gid_t gid, const char *sock)
+{
+	const char *path = unix_socket_path(sock);
+
+	/* The socket was made by root: hand it over so the MTA side can be
+	 * set up with the user's group. */
+	if (path != NULL && chown(path, uid, gid) != 0)
+		fatal("socket %s: cannot chown: %s", path, strerror(errno));
+	if (setgid(gid) != 0 || initgroups(user, gid) != 0 || setuid(uid) != 0)
+		fatal("user %s: cannot switch: %s", user, strerror(errno));
+}
+
+static void
+daemonize(void)
+{
+	pid_t pid = fork();
+	int fd;
+
+	if (pid < 0)
+		fatal("%s: fork failed: %s", "daemon", strerror(errno));
+	if (pid > 0)
+		_exit(0);
+	setsid();
+	if (chdir("/") != 0)
+		fatal("%s: chdir /: %s", "daemon", strerror(errno));
+	if ((fd = open("/dev/null", O_RDWR)) >= 0) {
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		if (fd > STDERR_FILENO)
+			close(fd);
+	}
+}
+
+/* Opened before detaching, so a bad path fails on the terminal; the pid
+ * is written after, by the daemon itself. */
+static FILE *
+open_pid_file(const char *path)
+{
+	FILE *f;
+
+	if (*path == '\0')
+		return NULL;
+	if ((f = fopen(path, "w")) == NULL)
+		fatal("pid file %s: %s", path, strerror(errno));
+	return f;
+}
+
+static void
+write_pid_file(FILE *f)
+{
+	if (f == NULL)
+		return;
+	fprintf(f, "%ld\n", (long)getpid());
+	fclose(f);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct options o;
+	struct config *cfg;
+	struct engine *engine;
+	struct window_spec specs[CONFIG_WINDOWS_MAX];
+	const char *sock, *user;
+	bool switch_user;
+	uid_t uid = 0;
+	gid_t gid = 0;
+	FILE *pid_file;
+	int rc;
+
+	parse_args(argc, argv, &o);
+	cfg = load_config(&o);
+	if (o.check_only) {
+		printf("zombie-milter: %s: configuration OK\n",
+		    cfg->path != NULL ? cfg->path : "(built-in defaults)");
+		config_free(cfg);
+		return 0;
+	}
+	sock = o.socket != NULL ? o.socket : cfg->socket;
+	user = o.user != NULL ? o.user : cfg->user;
+	log_open(true, cfg->log_level);
+	if (!config_socket_valid(sock))
+		fatal("socket %s: %s", sock, "not inet:PORT@HOST, "
+		    "inet6:PORT@HOST or unix:PATH");
+	switch_user = find_user(user, &uid, &gid);
+
+	engine = engine_new(cfg, store_mem_new(specs,
+	    config_window_specs(cfg, specs), cfg->max_hosts),
+	    &engine_clock_system);
+	if (engine == NULL)
+		fatal("%s: %s", "start-up", "out of memory");
+
+	signal(SIGPIPE, SIG_IGN);
+	if (smfi_register(*callbacks_init(cfg, engine)) != MI_SUCCESS)
+		fatal("%s: %s", "smfi_register", "failed");
+	if (smfi_setconn((char *)sock) != MI_SUCCESS ||
+	    smfi_opensocket(true) != MI_SUCCESS)
+		fatal("socket %s: %s", sock, "cannot listen (in use, or bad "
+		    "address?)");
+	pid_file = open_pid_file(cfg->pid_file);
+	if (!o.foreground) {
+		daemonize();
+		log_close();
+		log_open(false, cfg->log_level);
+	}
+	write_pid_file(pid_file);
+	if (switch_user)
+		drop_privileges(user, uid, gid, sock);
+
+	log_write(LOG_NOTICE, "starting: socket %s, mode %s, config %s", sock,
+	    cfg->mode == CONFIG_MODE_MONITOR ? "monitor" : "enforce",
+	    cfg->path != NULL ? cfg->path : "(built-in defaults)");
+	rc = smfi_main();
+	log_write(LOG_NOTICE, "stopping%s", rc == MI_SUCCESS ? "" : " on error");
+
+	if (*cfg->pid_file != '\0')
+		unlink(cfg->pid_file);
+	/* smfi_main() does not wait for open connections: free what their
+	 * callbacks use only once they are gone. */
+	if (callbacks_drain(5000)) {
+		engine_free(engine);
+		config_free(cfg);
+	} else {
+		log_write(LOG_WARNING, "connections still open at exit");
+	}
+	log_close();
+	return rc == MI_SUCCESS ? 0 : 1;
+}

@@ -1,0 +1,215 @@
+/*
+ * Configuration: defaults, the sample file, and one FILE:LINE message for
+ * each class of mistake.
+ */
+#include "testutil.h"
+
+#include <syslog.h>
+
+static void
+config_defaults_without_a_file(void **state)
+{
+	char err[256];
+	struct config *c = config_load(NULL, err, sizeof(err));
+
+	(void)state;
+	assert_non_null(c);
+	assert_null(c->path);
+	assert_string_equal(c->socket, "inet:8895@127.0.0.1");
+	assert_int_equal(c->mode, CONFIG_MODE_ENFORCE);
+	assert_int_equal(c->ipv4_prefix, 32);
+	assert_int_equal(c->ipv6_prefix, 64);
+	assert_int_equal(c->nexempt, 2);
+	assert_int_equal(c->nwindows, 3);
+	assert_string_equal(c->windows[0].name, "1m");
+	assert_int_equal(c->windows[2].spec.length_s, 86400);
+	assert_int_equal(c->thresholds.quarantine, 120);
+	assert_int_equal(c->log_level, LOG_INFO);
+	assert_string_equal(c->reply_tempfail, "Too much mail from your "
+	    "connection, try again later; see "
+	    "https://www.example.net/support/zombie");
+	config_free(c);
+}
+
+/* The shipped sample must load and say the same as the built-in defaults. */
+static void
+config_sample_file_matches_defaults(void **state)
+{
+	char err[256], path[1024];
+	const char *src = getenv("ZM_SRCDIR");
+	struct config *c, *d;
+	unsigned i;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/etc/zombie-milter.conf",
+	    src != NULL ? src : ".");
+	c = config_load(path, err, sizeof(err));
+	if (c == NULL)
+		fail_msg("%s", err);
+	d = config_load(NULL, err, sizeof(err));
+	assert_non_null(d);
+	assert_string_equal(c->socket, d->socket);
+	assert_string_equal(c->user, d->user);
+	assert_int_equal(c->log_level, d->log_level);
+	assert_int_equal(c->mode, d->mode);
+	assert_int_equal(c->nexempt, d->nexempt);
+	assert_int_equal(c->nwindows, d->nwindows);
+	for (i = 0; i < c->nwindows; i++)
+		assert_memory_equal(&c->windows[i], &d->windows[i],
+		    sizeof(c->windows[i]));
+	assert_memory_equal(&c->thresholds, &d->thresholds,
+	    sizeof(c->thresholds));
+	assert_int_equal(c->quarantine_s, d->quarantine_s);
+	assert_int_equal(c->max_hosts, d->max_hosts);
+	assert_string_equal(c->reply_tempfail, d->reply_tempfail);
+	assert_string_equal(c->reply_reject, d->reply_reject);
+	assert_string_equal(c->reply_quarantine, d->reply_quarantine);
+	config_free(c);
+	config_free(d);
+}
+
+static void
+config_reads_every_kind_of_value(void **state)
+{
+	char err[256], path[64];
+	struct config *c;
+
+	(void)state;
+	c = config_from_text(
+	    "mode = \"monitor\"\n"
+	    "log_level = \"debug\"\n"
+	    "ipv6_prefix = 56\n"
+	    "exempt = { \"10.0.0.0/8\", \"2001:db8::/32\", \"192.0.2.1\" }\n"
+	    "window \"burst\" { length = 20 buckets = 4 messages = 3 "
+	    "recipients = 9 points = 70 }\n"
+	    "support_url = \"https://isp.example/help?q=50%25\"\n"
+	    "reply_reject = \"100%% sure: %u\"\n",
+	    path, err, sizeof(err));
+	if (c == NULL)
+		fail_msg("%s", err);
+	assert_int_equal(c->mode, CONFIG_MODE_MONITOR);
+	assert_int_equal(c->log_level, LOG_DEBUG);
+	assert_int_equal(c->ipv6_prefix, 56);
+	assert_int_equal(c->nexempt, 3);
+	assert_int_equal(c->nwindows, 1);
+	assert_string_equal(c->windows[0].name, "burst");
+	assert_int_equal(c->windows[0].spec.length_s, 20);
+	assert_int_equal(c->windows[0].spec.buckets, 4);
+	assert_int_equal(c->windows[0].messages, 3);
+	assert_int_equal(c->windows[0].recipients, 9);
+	assert_int_equal(c->windows[0].points, 70);
+	/* Ready for smfi_setreply(): every literal % doubled. */
+	assert_string_equal(c->reply_reject,
+	    "100%% sure: https://isp.example/help?q=50%%25");
+	config_free(c);
+}
+
+static void
+config_errors_name_file_line_option_and_reason(void **state)
+{
+	static const struct {
+		const char *text;
+		const char *error;	/* after "FILE:" */
+	} cases[] = {
+		{ "mode = \"enforce\"\nbogus = 1\n",
+		    "2: bogus: unknown option" },
+		{ "\n\nipv4_prefix = 40\n",
+		    "3: ipv4_prefix: 40 is out of range 8..32" },
+		{ "ipv6_prefix = 8\n",
+		    "1: ipv6_prefix: 8 is out of range 16..128" },
+		{ "threshold_reject = -1\n",
+		    "1: threshold_reject: -1 is out of range 0..100000" },
+		{ "quarantine_time = lots\n",
+		    "1: quarantine_time: invalid integer value for option "
+		    "'quarantine_time'" },
+		{ "mode = \"panic\"\n",
+		    "1: mode: \"panic\" is not one of enforce, monitor" },
+		{ "log_level = \"loud\"\n",
+		    "1: log_level: \"loud\" is not one of error, warning, notice, "
+		    "info, debug" },
+		{ "exempt = { \"127.0.0.0/8\", \"10.0.0.0/33\" }\n",
+		    "1: exempt: \"10.0.0.0/33\" is not an address or "
+		    "ADDRESS/PREFIX" },
+		{ "exempt = { \"localhost\" }\n",
+		    "1: exempt: \"localhost\" is not an address or "
+		    "ADDRESS/PREFIX" },
+		{ "reply_reject = \"see %s\"\n",
+		    "1: reply_reject: unknown placeholder %s (only %u and %%)" },
+		{ "reply_tempfail = \"caf\xc3\xa9\"\n",
+		    "1: reply_tempfail: only printable ASCII is allowed" },
+		{ "socket = \"tcp:25\"\n",
+		    "1: socket: \"tcp:25\" is not inet:PORT@HOST, inet6:PORT@HOST "
+		    "or unix:PATH" },
+		{ "window \"w\" {\n length = 5\n}\n",
+		    "2: length: 5 is out of range 10..604800" },
+		{ "window \"w\" {\n length = 60\n buckets = 7\n}\n",
+		    "4: window: \"w\": length 60 does not divide into 7 buckets" },
+		{ "window \"bad name\" {\n}\n",
+		    "2: window: name \"bad name\" must be 1..15 letters, digits "
+		    "or _" },
+		{ "window \"w\" {\n colour = 1\n}\n",
+		    "2: colour: unknown option" },
+		{ "window \"a\" {}\nwindow \"b\" {}\nwindow \"c\" {}\n"
+		    "window \"d\" {}\nwindow \"e\" {}\nwindow \"f\" {}\n"
+		    "window \"g\" {}\nwindow \"h\" {}\nwindow \"i\" {}\n",
+		    "9: window: more than 8 windows" },
+		{ "mode = \"enforce\"\n}\n",
+		    "2: syntax: unexpected closing brace" },
+	};
+	char err[512], path[64], want[600];
+	struct config *c;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		c = config_from_text(cases[i].text, path, err, sizeof(err));
+		if (c != NULL)
+			fail_msg("case %zu loaded, expected %s", i, cases[i].error);
+		snprintf(want, sizeof(want), "%s:%s", path, cases[i].error);
+		if (strcmp(err, want) != 0)
+			fail_msg("case %zu:\n got: %s\nwant: %s", i, err, want);
+	}
+}
+
+static void
+config_missing_file_is_an_error(void **state)
+{
+	char err[256];
+
+	(void)state;
+	assert_null(config_load("/nonexistent/zm.conf", err, sizeof(err)));
+	assert_string_equal(err,
+	    "/nonexistent/zm.conf: cannot read: No such file or directory");
+}
+
+static void
+config_exempt_matches_networks(void **state)
+{
+	char err[256];
+	struct config *c = config_load(NULL, err, sizeof(err));
+	struct netaddr a;
+
+	(void)state;
+	assert_true(netaddr_parse("127.0.0.1", &a));
+	assert_true(config_is_exempt(c, &a));
+	assert_true(netaddr_parse("::1", &a));
+	assert_true(config_is_exempt(c, &a));
+	assert_true(netaddr_parse("192.0.2.1", &a));
+	assert_false(config_is_exempt(c, &a));
+	config_free(c);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(config_defaults_without_a_file),
+		cmocka_unit_test(config_sample_file_matches_defaults),
+		cmocka_unit_test(config_reads_every_kind_of_value),
+		cmocka_unit_test(config_errors_name_file_line_option_and_reason),
+		cmocka_unit_test(config_missing_file_is_an_error),
+		cmocka_unit_test(config_exempt_matches_networks),
+	};
+
+	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
+}

@@ -1,0 +1,242 @@
+/*
+ * The engine end to end, without an MTA: counting, verdicts, refused mail
+ * not counted, quarantine and its expiry, monitor mode, SASL logins.
+ */
+#include "testutil.h"
+
+#include "engine.h"
+
+static time_t fake_now;
+
+static time_t
+fake_clock(void *arg)
+{
+	(void)arg;
+	return fake_now;
+}
+
+static const struct engine_clock clock_fake = { fake_clock, NULL };
+
+struct fixture {
+	struct config *cfg;
+	struct engine *engine;
+};
+
+/* One 60 s window: more than 3 messages or 10 recipients scores 60. */
+static const char base_conf[] =
+    "window \"1m\" { length = 60 buckets = 6 messages = 3 recipients = 10 "
+    "points = 60 }\n"
+    "threshold_tag = 10\nthreshold_tempfail = 50\nthreshold_reject = 100\n"
+    "threshold_quarantine = 120\nquarantine_time = 600\n";
+
+static struct fixture *
+setup_with(const char *extra)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	char text[2048], path[64], err[512];
+	struct window_spec specs[CONFIG_WINDOWS_MAX];
+
+	snprintf(text, sizeof(text), "%s%s", base_conf, extra);
+	f->cfg = config_from_text(text, path, err, sizeof(err));
+	if (f->cfg == NULL)
+		fail_msg("%s", err);
+	f->engine = engine_new(f->cfg, store_mem_new(specs,
+	    config_window_specs(f->cfg, specs), 1000), &clock_fake);
+	assert_non_null(f->engine);
+	fake_now = 1000000;
+	return f;
+}
+
+static int
+setup(void **state)
+{
+	*state = setup_with("");
+	return 0;
+}
+
+static int
+setup_monitor(void **state)
+{
+	*state = setup_with("mode = \"monitor\"\n");
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	engine_free(f->engine);
+	config_free(f->cfg);
+	free(f);
+	return 0;
+}
+
+static enum verdict
+send_msg(struct fixture *f, const char *host, const char *user, unsigned rcpts,
+    struct engine_decision *d)
+{
+	struct engine_message m = { host, user, rcpts };
+
+	engine_decide(f->engine, &m, d);
+	return d->verdict;
+}
+
+static enum verdict
+mail_from(struct fixture *f, const char *host, const char *user,
+    struct engine_decision *d)
+{
+	struct engine_message m = { host, user, 0 };
+
+	engine_check_mail(f->engine, &m, d);
+	return d->verdict;
+}
+
+static void
+engine_accepts_a_host_under_its_limits(void **state)
+{
+	struct fixture *f = *state;
+	struct engine_decision d;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(send_msg(f, "192.0.2.1", NULL, 3, &d), VERDICT_ACCEPT);
+		assert_int_equal(d.score.total, 0);
+	}
+}
+
+static void
+engine_tempfails_the_message_that_crosses_a_limit(void **state)
+{
+	struct fixture *f = *state;
+	struct engine_decision d;
+	char why[256];
+
+	send_msg(f, "192.0.2.1", NULL, 5, &d);
+	send_msg(f, "192.0.2.1", NULL, 5, &d);
+	assert_int_equal(d.verdict, VERDICT_ACCEPT);
+	assert_int_equal(send_msg(f, "192.0.2.1", NULL, 1, &d), VERDICT_TEMPFAIL);
+	assert_string_equal(score_explain(&d.score, why, sizeof(why)),
+	    "rcpts1m=11/10(+60)");
+	/* The refused message was not counted: one recipient still fits. */
+	fake_now += 1;
+	assert_int_equal(send_msg(f, "192.0.2.1", NULL, 0, &d), VERDICT_ACCEPT);
+	/* Another host is not affected. */
+	assert_int_equal(send_msg(f, "192.0.2.2", NULL, 9, &d), VERDICT_ACCEPT);
+}
+
+static void
+engine_quarantines_and_refuses_at_mail_until_the_end(void **state)
+{
+	struct fixture *f = *state;
+	struct engine_decision d;
+	int i;
+
+	for (i = 0; i < 3; i++)
+		send_msg(f, "203.0.113.7", NULL, 3, &d);
+	/* 4 messages, 12 recipients: both limits, 120 points. */
+	assert_int_equal(send_msg(f, "203.0.113.7", NULL, 3, &d), VERDICT_QUARANTINE);
+	assert_int_equal(d.score.total, 120);
+	assert_int_equal(mail_from(f, "203.0.113.7", NULL, &d), VERDICT_REJECT);
+	assert_string_equal(d.blocked, "203.0.113.7");
+	assert_int_equal(d.block.score, 120);
+	assert_int_equal(d.block.until, fake_now + 600);
+	assert_string_equal(d.block.reason,
+	    "msgs1m=4/3(+60),rcpts1m=12/10(+60)");
+	assert_int_equal(mail_from(f, "203.0.113.8", NULL, &d), VERDICT_ACCEPT);
+	/* The quarantine ends; the host starts with clean counts. */
+	fake_now += 600;
+	assert_int_equal(mail_from(f, "203.0.113.7", NULL, &d), VERDICT_ACCEPT);
+	assert_int_equal(send_msg(f, "203.0.113.7", NULL, 3, &d), VERDICT_ACCEPT);
+	assert_int_equal(d.score.total, 0);
+}
+
+static void
+engine_counts_a_login_across_hosts(void **state)
+{
+	struct fixture *f = *state;
+	struct engine_decision d;
+	char host[32], why[256];
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		snprintf(host, sizeof(host), "198.51.100.%d", i);
+		assert_int_equal(send_msg(f, host, "user:bob", 1, &d), VERDICT_ACCEPT);
+	}
+	assert_int_equal(send_msg(f, "198.51.100.9", "user:bob", 1, &d),
+	    VERDICT_TEMPFAIL);
+	assert_string_equal(score_explain(&d.score, why, sizeof(why)),
+	    "user.msgs1m=4/3(+60)");
+}
+
+static void
+engine_quarantine_blocks_the_login_too(void **state)
+{
+	struct fixture *f = *state;
+	struct engine_decision d;
+	int i;
+
+	for (i = 0; i < 4; i++)
+		send_msg(f, "198.51.100.20", "user:eve", 3, &d);
+	assert_int_equal(d.verdict, VERDICT_QUARANTINE);
+	assert_int_equal(mail_from(f, "198.51.100.21", "user:eve", &d),
+	    VERDICT_REJECT);
+	assert_string_equal(d.blocked, "user:eve");
+}
+
+static void
+engine_monitor_mode_reports_and_accepts(void **state)
+{
+	struct fixture *f = *state;
+	struct engine_decision d;
+	int i;
+
+	for (i = 0; i < 4; i++)
+		send_msg(f, "192.0.2.66", NULL, 3, &d);
+	assert_int_equal(d.verdict, VERDICT_ACCEPT);
+	assert_int_equal(d.would, VERDICT_QUARANTINE);
+	/* Nothing was quarantined. */
+	assert_int_equal(mail_from(f, "192.0.2.66", NULL, &d), VERDICT_ACCEPT);
+	assert_null(d.blocked);
+	/* Accepted mail counts: the fifth is over too. */
+	send_msg(f, "192.0.2.66", NULL, 1, &d);
+	assert_int_equal(d.would, VERDICT_QUARANTINE);
+}
+
+static void
+engine_without_subjects_accepts(void **state)
+{
+	struct fixture *f = *state;
+	struct engine_decision d;
+	int i;
+
+	for (i = 0; i < 10; i++)
+		assert_int_equal(send_msg(f, NULL, NULL, 50, &d), VERDICT_ACCEPT);
+	assert_int_equal(mail_from(f, NULL, NULL, &d), VERDICT_ACCEPT);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(
+		    engine_accepts_a_host_under_its_limits, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    engine_tempfails_the_message_that_crosses_a_limit, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    engine_quarantines_and_refuses_at_mail_until_the_end, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    engine_counts_a_login_across_hosts, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    engine_quarantine_blocks_the_login_too, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    engine_monitor_mode_reports_and_accepts, setup_monitor,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    engine_without_subjects_accepts, setup, teardown),
+	};
+
+	return cmocka_run_group_tests_name("engine", tests, NULL, NULL);
+}
