@@ -1,0 +1,180 @@
+"""rawmilter.py -- a minimal MTA side of the milter protocol, for the few
+things miltertest cannot express: an AF_UNIX connect address (family 'L'),
+the text of a reply given at MAIL FROM, and HELO / MAIL FROM arguments
+longer than miltertest's 1 KB buffers.  Python standard library only.
+
+Used by the t/proto/*.py scripts; each step raises Failure with the step
+name on an unexpected answer.
+"""
+
+import socket
+import struct
+import sys
+
+SMFI_VERSION = 6
+# what a current MTA offers: all actions, all protocol steps/flags
+MTA_ACTIONS = 0x000001FF
+MTA_PROTO = 0x001FFFFF
+
+SMFIP_NOCONNECT = 0x1
+SMFIP_NOHELO = 0x2
+SMFIP_NOMAIL = 0x4
+SMFIP_NORCPT = 0x8
+SMFIP_NOBODY = 0x10
+SMFIP_NOHDRS = 0x20
+SMFIP_NOEOH = 0x40
+SMFIP_NR_HDR = 0x80
+SMFIP_NODATA = 0x200
+SMFIP_NR_CONN = 0x1000
+SMFIP_NR_HELO = 0x2000
+SMFIP_NR_MAIL = 0x4000
+SMFIP_NR_RCPT = 0x8000
+SMFIP_NR_DATA = 0x10000
+SMFIP_NR_EOH = 0x40000
+SMFIP_NR_BODY = 0x80000
+
+FINAL = b"carty"   # continue accept reject tempfail replycode; also 'd' discard
+NAMES = {b"c": "CONTINUE", b"a": "ACCEPT", b"r": "REJECT", b"t": "TEMPFAIL",
+         b"d": "DISCARD", b"y": "REPLYCODE", b"h": "ADDHEADER",
+         b"i": "INSHEADER", b"m": "CHGHEADER", b"p": "PROGRESS",
+         b"q": "QUARANTINE", b"s": "SKIP"}
+
+
+class Failure(Exception):
+    pass
+
+
+def rname(cmd):
+    return NAMES.get(cmd, repr(cmd))
+
+
+class Milter:
+    def __init__(self, port, label="raw", timeout=10):
+        self.label = label
+        try:
+            self.s = socket.create_connection(("127.0.0.1", int(port)), timeout)
+        except OSError as e:
+            raise Failure("%s: connect to 127.0.0.1:%s: %s" % (label, port, e))
+        self.s.settimeout(timeout)
+        self.actions = 0
+        self.proto = 0
+
+    def fail(self, step, msg):
+        raise Failure("%s: %s: %s" % (self.label, step, msg))
+
+    # -- framing ----------------------------------------------------------
+    def send(self, cmd, data=b""):
+        self.s.sendall(struct.pack(">I", len(data) + 1) + cmd + data)
+
+    def _recvn(self, n, step):
+        buf = b""
+        while len(buf) < n:
+            try:
+                chunk = self.s.recv(n - len(buf))
+            except socket.timeout:
+                self.fail(step, "no answer from the milter (timeout)")
+            except OSError as e:
+                self.fail(step, "read error: %s" % e)
+            if not chunk:
+                self.fail(step, "the milter closed the connection")
+            buf += chunk
+        return buf
+
+    def recv(self, step):
+        (n,) = struct.unpack(">I", self._recvn(4, step))
+        if n < 1 or n > 1 << 20:
+            self.fail(step, "bad packet length %d" % n)
+        body = self._recvn(n, step)
+        return body[:1], body[1:]
+
+    # -- steps ------------------------------------------------------------
+    def negotiate(self):
+        self.send(b"O", struct.pack(">III", SMFI_VERSION, MTA_ACTIONS, MTA_PROTO))
+        cmd, data = self.recv("negotiate")
+        if cmd != b"O" or len(data) < 12:
+            self.fail("negotiate", "answer %s, expected an option packet" % rname(cmd))
+        _, self.actions, self.proto = struct.unpack(">III", data[:12])
+
+    def _reply(self, step, nr_flag, skip_flag=0):
+        """read the reply of a step unless it was negotiated away"""
+        if nr_flag and (self.proto & nr_flag):
+            return None, b""
+        return self.recv(step)
+
+    def connect(self, host, family, port=0, addr=None):
+        """family: b'4', b'6', b'L' (AF_UNIX, addr = socket path), b'U'"""
+        data = host.encode() + b"\0" + family
+        if family != b"U":
+            data += struct.pack(">H", port) + addr + b"\0"
+        self.send(b"C", data)
+        return self._reply("connect", SMFIP_NR_CONN)
+
+    def macro(self, stage, pairs):
+        data = stage
+        for k, v in pairs:
+            data += k + b"\0" + v + b"\0"
+        self.send(b"D", data)
+
+    def helo(self, name, force=False):
+        """HELO; when the milter negotiated it away, send it only if force
+        (libmilter then answers continue unless NR_HELO was negotiated)"""
+        if (self.proto & SMFIP_NOHELO) and not force:
+            return None, b""
+        self.send(b"H", name + b"\0")
+        return self._reply("helo", SMFIP_NR_HELO)
+
+    def mail(self, *args):
+        self.send(b"M", b"".join(a + b"\0" for a in args))
+        return self._reply("mail", SMFIP_NR_MAIL)
+
+    def rcpt(self, *args):
+        self.send(b"R", b"".join(a + b"\0" for a in args))
+        return self._reply("rcpt", SMFIP_NR_RCPT)
+
+    def eom(self):
+        """end of message (DATA/headers/body skipped when negotiated away);
+        returns (final reply, [(cmd, data) of all packets])"""
+        if not self.proto & SMFIP_NODATA:
+            self.send(b"T")
+            self._reply("data", SMFIP_NR_DATA)
+        if not self.proto & SMFIP_NOHDRS:
+            self.send(b"L", b"From\0<sender@example.org>\0")
+            self._reply("header", SMFIP_NR_HDR)
+        if not self.proto & SMFIP_NOEOH:
+            self.send(b"N")
+            self._reply("eoh", SMFIP_NR_EOH)
+        if not self.proto & SMFIP_NOBODY:
+            self.send(b"B", b"test body\r\n")
+            self._reply("body", SMFIP_NR_BODY)
+        self.send(b"E")
+        packets = []
+        while True:
+            cmd, data = self.recv("eom")
+            packets.append((cmd, data))
+            if cmd in (b"c", b"a", b"r", b"t", b"d", b"y"):
+                return (cmd, data), packets
+
+    def abort(self):
+        self.send(b"A")
+
+    def quit(self):
+        try:
+            self.send(b"Q")
+        except OSError:
+            pass
+        self.s.close()
+
+
+def cstr(data):
+    """text of a reply packet (NUL-terminated)"""
+    return data.split(b"\0", 1)[0].decode("latin-1")
+
+
+def run(main):
+    """run main() and exit 0, or print the failure and exit 1"""
+    try:
+        main()
+    except Failure as e:
+        sys.stderr.write("FAIL: %s\n" % e)
+        sys.exit(1)
+    sys.exit(0)
