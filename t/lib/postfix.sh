@@ -1,0 +1,213 @@
+# t/lib/postfix.sh -- a private Postfix instance relaying to smtp-sink.
+#
+# Source it after t/lib/common.sh.  It gives:
+#   zm_sink_start             starts smtp-sink on a free loopback port
+#                             (ZM_SINK_PORT); every received message is
+#                             dumped to its own file in $ZM_SINK_DIR
+#   zm_sink_count             prints how many messages the sink has received
+#   zm_postfix_start [NAME=VALUE...]
+#                             writes a private instance under $T/postfix
+#                             (config $ZM_PF_CONF, queue, data, maillog
+#                             $ZM_PF_LOG), smtpd on 127.0.0.1:$ZM_PF_PORT,
+#                             relaying everything to the sink, and starts it;
+#                             the NAME=VALUE settings are applied with
+#                             postconf -e (e.g. smtpd_milters=inet:...).
+#                             It is stopped at exit.
+#   zm_postfix_stop           postfix -c DIR stop (and kills a leftover
+#                             master)
+#   zm_postfix_wait_drained [SECONDS] [COUNT]
+#                             waits until the queue is empty and, given
+#                             COUNT, until the sink holds COUNT messages
+#   zm_postfix_diag           prints the maillog and the queue with diag
+#
+# Pitfalls handled here: everything lives under $T, which the postfix user
+# must traverse (common.sh makes it 0755); maillog_file must be under one of
+# maillog_file_prefixes and needs the postlog service; start-up errors go to
+# the maillog, not to stderr; inet_protocols = all so that XCLIENT accepts
+# IPv6 addresses; smtp-sink run as root needs -u postfix.  Nothing listens
+# or connects beyond loopback, and no DNS lookup is made (no peer name
+# lookup, relayhost is a bracketed address, DNS disabled in the client).
+
+ZM_PF_DIR=$T/postfix
+ZM_PF_CONF=$ZM_PF_DIR/etc
+ZM_PF_LOG=$ZM_PF_DIR/maillog
+ZM_SINK_DIR=$T/sink
+ZM_PF_SYSLOG_NAME=zm-e2e-$$
+
+zm_sink_start() {
+    mkdir -p "$ZM_SINK_DIR"
+    chown postfix "$ZM_SINK_DIR"
+    ZM_SINK_PORT=$(zm_free_port)
+    # -d: one file per message, named msg.<random hex>
+    zm_bg smtp-sink -u postfix -d "$ZM_SINK_DIR/msg." \
+        "127.0.0.1:$ZM_SINK_PORT" 64
+    ZM_SINK_PID=$!
+    if ! zm_wait_port "$ZM_SINK_PORT" 10; then
+        diag "smtp-sink did not start on 127.0.0.1:$ZM_SINK_PORT"
+        return 1
+    fi
+}
+
+zm_sink_count() {
+    find "$ZM_SINK_DIR" -type f -name 'msg.*' | wc -l
+}
+
+zm_postfix_start() {
+    local l
+    if [ -z "${ZM_SINK_PORT:-}" ]; then
+        diag "zm_postfix_start: start the sink first"; return 1
+    fi
+    ZM_PF_PORT=$(zm_free_port)
+    mkdir -p "$ZM_PF_CONF" "$ZM_PF_DIR/spool" "$ZM_PF_DIR/data"
+    chmod 755 "$ZM_PF_DIR" "$ZM_PF_CONF" "$ZM_PF_DIR/spool"
+    chown postfix "$ZM_PF_DIR/data"
+    : >"$ZM_PF_LOG"
+    {
+        cat <<EOF
+# private test instance, written by t/lib/postfix.sh
+compatibility_level = 3.6
+queue_directory = $ZM_PF_DIR/spool
+data_directory = $ZM_PF_DIR/data
+mail_owner = postfix
+setgid_group = postdrop
+syslog_name = $ZM_PF_SYSLOG_NAME
+maillog_file_prefixes = $ZM_PF_DIR
+maillog_file = $ZM_PF_LOG
+myhostname = relay.zm-test.example
+mydomain = zm-test.example
+myorigin = \$myhostname
+mydestination =
+local_recipient_maps =
+relay_domains =
+alias_maps =
+alias_database =
+append_dot_mydomain = no
+biff = no
+inet_interfaces = loopback-only
+inet_protocols = all
+mynetworks_style = host
+mynetworks = 127.0.0.0/8 [::1]/128 192.0.2.0/24 198.51.100.0/24 203.0.113.0/24 [2001:db8::]/32
+smtpd_authorized_xclient_hosts = 127.0.0.0/8
+smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
+smtpd_recipient_restrictions =
+smtpd_peername_lookup = no
+smtpd_tls_security_level = none
+smtp_tls_security_level = none
+relayhost = [127.0.0.1]:$ZM_SINK_PORT
+smtp_dns_support_level = disabled
+smtp_host_lookup = native
+smtp_helo_name = \$myhostname
+smtpd_milters =
+non_smtpd_milters =
+milter_default_action = tempfail
+milter_protocol = 6
+queue_run_delay = 1s
+minimal_backoff_time = 1s
+maximal_backoff_time = 2s
+notify_classes =
+EOF
+    } >"$ZM_PF_CONF/main.cf"
+    # extra settings replace the defaults above (no duplicate entries:
+    # Postfix would warn about them in every process)
+    for l in "$@"; do
+        if ! postconf -c "$ZM_PF_CONF" -e "$l" 2>>"$ZM_PF_DIR/start.out"; then
+            diag "postconf -e '$l' failed: $(cat "$ZM_PF_DIR/start.out")"
+            return 1
+        fi
+    done
+    # chroot off everywhere: the queue directory holds no copies of /etc
+    cat >"$ZM_PF_CONF/master.cf" <<EOF
+127.0.0.1:$ZM_PF_PORT inet n - n - - smtpd
+pickup    unix  n       -       n       60      1       pickup
+cleanup   unix  n       -       n       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+rewrite   unix  -       -       n       -       -       trivial-rewrite
+bounce    unix  -       -       n       -       0       bounce
+defer     unix  -       -       n       -       0       bounce
+trace     unix  -       -       n       -       0       bounce
+verify    unix  -       -       n       -       1       verify
+flush     unix  n       -       n       1000?   0       flush
+proxymap  unix  -       -       n       -       -       proxymap
+proxywrite unix -       -       n       -       1       proxymap
+smtp      unix  -       -       n       -       -       smtp
+relay     unix  -       -       n       -       -       smtp
+showq     unix  n       -       n       -       -       showq
+error     unix  -       -       n       -       -       error
+retry     unix  -       -       n       -       -       error
+discard   unix  -       -       n       -       -       discard
+anvil     unix  -       -       n       -       1       anvil
+scache    unix  -       -       n       -       1       scache
+postlog   unix-dgram n  -       n       -       1       postlogd
+EOF
+    zm_cleanups+=("zm_postfix_stop")
+    if ! postfix -c "$ZM_PF_CONF" start >"$ZM_PF_DIR/start.out" 2>&1; then
+        diag "postfix start failed:"
+        diag "$(cat "$ZM_PF_DIR/start.out")"
+        zm_postfix_diag
+        return 1
+    fi
+    # do not probe with a connection: smtpd would talk to the milters
+    if ! zm_port_listening "$ZM_PF_PORT" 10; then
+        diag "postfix smtpd not listening on 127.0.0.1:$ZM_PF_PORT"
+        zm_postfix_diag
+        return 1
+    fi
+}
+
+# zm_port_listening PORT [SECONDS]: waits until something listens on
+# 127.0.0.1:PORT, without connecting to it
+zm_port_listening() {
+    local hex i
+    hex=$(printf '%04X' "$1")
+    for ((i = 0; i < ${2:-10} * 20; i++)); do
+        # local address 0100007F:PORT, state 0A (LISTEN)
+        if awk -v a="0100007F:$hex" '$2 == a && $4 == "0A" { f = 1 } END { exit !f }' \
+            /proc/net/tcp; then
+            return 0
+        fi
+        sleep 0.05
+    done
+    return 1
+}
+
+zm_postfix_stop() {
+    local pid
+    [ -f "$ZM_PF_CONF/main.cf" ] || return 0
+    postfix -c "$ZM_PF_CONF" stop >/dev/null 2>&1
+    # a master still alive after the stop (it waits 5 s): kill it
+    pid=$(sed -n '1s/ //gp' "$ZM_PF_DIR/spool/pid/master.pid" 2>/dev/null)
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null &&
+        grep -q master "/proc/$pid/comm" 2>/dev/null; then
+        kill -9 -- "-$pid" 2>/dev/null || kill -9 "$pid" 2>/dev/null
+    fi
+    return 0
+}
+
+# prints the number of messages in the private queue
+zm_postfix_queue_count() {
+    local out
+    out=$(postqueue -c "$ZM_PF_CONF" -p 2>&1)
+    case $out in
+    *"Mail queue is empty"*) echo 0 ;;
+    *) printf '%s\n' "$out" | grep -cE '^[0-9A-F]+[*!]? ' ;;
+    esac
+}
+
+zm_postfix_wait_drained() {
+    local secs=${1:-20} want=${2:-} i
+    for ((i = 0; i < secs * 10; i++)); do
+        if [ "$(zm_postfix_queue_count)" = 0 ] &&
+            { [ -z "$want" ] || [ "$(zm_sink_count)" -ge "$want" ]; }; then
+            return 0
+        fi
+        sleep 0.1
+    done
+    return 1
+}
+
+zm_postfix_diag() {
+    diag "--- postfix maillog ($ZM_PF_LOG):"
+    diag "$(cat "$ZM_PF_LOG" 2>/dev/null)"
+    diag "--- postfix queue:"
+    diag "$(postqueue -c "$ZM_PF_CONF" -p 2>&1)"
+}

@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+"""Test SMTP client: one session that poses as a customer through XCLIENT.
+
+    smtpclient.py --port PORT --addr ADDR [--count N] [--label L]
+                  [--from SENDER] [--to RCPT[,RCPT...]] [--host 127.0.0.1]
+
+Connects to HOST:PORT (loopback only), EHLO, XCLIENT ADDR=<ADDR>
+NAME=[UNAVAILABLE] (ADDR an IPv4 or IPv6 address; the IPV6: prefix is
+added), EHLO again as the protocol requires, then sends N messages in the
+same session.  Prints one line per message:
+
+    LABEL-SEQ STAGE CODE TEXT
+
+STAGE is where the transaction ended: "mail", "rcpt", "data" (reply to the
+DATA command) or "eom" (final reply after the message text), or "conn" when
+the server closed the session (CODE 000).  CODE is the three-digit reply
+code, TEXT the reply text (enhanced status code included, lines of a
+multi-line reply joined with a space).  Each message carries a header
+"X-ZM-Test-Id: LABEL-SEQ" so its delivery can be traced.
+
+Exit status 0 when the session could be set up (whatever the per-message
+replies), 2 on a set-up failure (message on stderr).
+"""
+import argparse
+import smtplib
+import sys
+
+
+def text(resp):
+    if isinstance(resp, bytes):
+        resp = resp.decode("ascii", "backslashreplace")
+    return " ".join(resp.splitlines())
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--host", default="127.0.0.1")
+    ap.add_argument("--port", type=int, required=True)
+    ap.add_argument("--addr", required=True, help="XCLIENT customer address")
+    ap.add_argument("--count", type=int, default=1)
+    ap.add_argument("--label", default="msg")
+    ap.add_argument("--from", dest="sender", default="sender@customer.example")
+    ap.add_argument("--to", default="rcpt@remote.example")
+    ap.add_argument("--helo", default="customer-pc.example")
+    ap.add_argument("--timeout", type=float, default=30)
+    a = ap.parse_args()
+    if a.host not in ("127.0.0.1", "::1", "localhost"):
+        sys.exit("smtpclient.py: loopback only")
+    rcpts = [r for r in a.to.split(",") if r]
+
+    try:
+        s = smtplib.SMTP(a.host, a.port, local_hostname=a.helo,
+                         timeout=a.timeout)
+        code, resp = s.ehlo()
+        if code != 250 or not s.has_extn("xclient"):
+            sys.stderr.write("smtpclient.py: EHLO %d %s (XCLIENT %s)\n"
+                             % (code, text(resp), s.has_extn("xclient")))
+            return 2
+        addr = a.addr
+        if ":" in addr and not addr.upper().startswith("IPV6:"):
+            addr = "IPV6:" + addr
+        code, resp = s.docmd("XCLIENT", "ADDR=%s NAME=[UNAVAILABLE]" % addr)
+        if code != 220:
+            sys.stderr.write("smtpclient.py: XCLIENT %d %s\n"
+                             % (code, text(resp)))
+            return 2
+        # XCLIENT resets the session: the server greets again, EHLO anew
+        code, resp = s.ehlo()
+        if code != 250:
+            sys.stderr.write("smtpclient.py: EHLO after XCLIENT %d %s\n"
+                             % (code, text(resp)))
+            return 2
+    except (OSError, smtplib.SMTPException) as e:
+        sys.stderr.write("smtpclient.py: set-up failed: %s\n" % e)
+        return 2
+
+    closed = False
+    for n in range(1, a.count + 1):
+        mid = "%s-%d" % (a.label, n)
+        if closed:
+            print("%s conn 000 session closed" % mid, flush=True)
+            continue
+        stage = "mail"
+        try:
+            code, resp = s.mail(a.sender)
+            if code == 250:
+                stage = "rcpt"
+                for r in rcpts:
+                    code, resp = s.rcpt(r)
+                    if code not in (250, 251):
+                        break
+            if code in (250, 251):
+                stage = "data"
+                body = ("From: <%s>\r\nTo: <%s>\r\nSubject: test %s\r\n"
+                        "Message-ID: <%s@zm-test.example>\r\n"
+                        "X-ZM-Test-Id: %s\r\n\r\nTest message %s.\r\n"
+                        % (a.sender, rcpts[0], mid, mid, mid, mid))
+                s.putcmd("data")
+                code, resp = s.getreply()
+                if code == 354:
+                    stage = "eom"
+                    s.send(smtplib.quotedata(body).encode("ascii")
+                           + b"\r\n.\r\n")
+                    code, resp = s.getreply()
+            print("%s %s %03d %s" % (mid, stage, code, text(resp)), flush=True)
+            if code == 421:
+                closed = True
+            elif not (stage == "eom" and code == 250):
+                s.rset()
+        except smtplib.SMTPServerDisconnected as e:
+            print("%s %s 000 %s" % (mid, stage, text(str(e))), flush=True)
+            closed = True
+        except (OSError, smtplib.SMTPException) as e:
+            print("%s %s 000 error %s" % (mid, stage, text(str(e))),
+                  flush=True)
+            closed = True
+    if not closed:
+        try:
+            s.quit()
+        except (OSError, smtplib.SMTPException):
+            pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
