@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include "config.h"
 
@@ -33,6 +34,12 @@ static const struct int_bound int_bounds[] = {
 	{ "threshold_quarantine", 0, 100000 },
 	{ "quarantine_time", 60, 2592000 },
 	{ "max_hosts", 100, 10000000 },
+	{ "redis_db", 0, 1000 },
+	{ "redis_connect_timeout_ms", 10, 10000 },
+	{ "redis_timeout_ms", 10, 10000 },
+	{ "redis_connections", 1, 256 },
+	{ "event_stream_max", 100, 100000000 },
+	{ "event_ttl", 60, 31536000 },
 	{ "length", 10, 604800 },
 	{ "buckets", 1, WINDOW_BUCKETS_MAX },
 	{ "messages", 0, 1000000000 },
@@ -55,6 +62,9 @@ static const struct word_choice word_choices[] = {
 	{ "log_level", "notice", LOG_NOTICE },
 	{ "log_level", "info", LOG_INFO },
 	{ "log_level", "debug", LOG_DEBUG },
+	{ "redis_fallback", "local", CONFIG_FALLBACK_LOCAL },
+	{ "redis_fallback", "accept", CONFIG_FALLBACK_ACCEPT },
+	{ "redis_fallback", "tempfail", CONFIG_FALLBACK_TEMPFAIL },
 };
 
 static const struct config_window default_windows[] = {
@@ -69,6 +79,9 @@ static int validate_exempt(cfg_t *cfg, cfg_opt_t *opt);
 static int validate_reply(cfg_t *cfg, cfg_opt_t *opt);
 static int validate_socket(cfg_t *cfg, cfg_opt_t *opt);
 static int validate_window(cfg_t *cfg, cfg_opt_t *opt);
+static int validate_redis(cfg_t *cfg, cfg_opt_t *opt);
+static int validate_token(cfg_t *cfg, cfg_opt_t *opt);
+static int validate_secret_file(cfg_t *cfg, cfg_opt_t *opt);
 
 static cfg_opt_t window_opts[] = {
 	CFG_INT("length", 60, CFGF_NONE),
@@ -105,6 +118,20 @@ static cfg_opt_t top_opts[] = {
 	    "Your connection is quarantined for sending spam, "
 	    "your computer may be infected; see %u", CFGF_NONE),
 	CFG_INT("max_hosts", 100000, CFGF_NONE),
+	CFG_STR("redis", "", CFGF_NONE),
+	CFG_INT("redis_db", 0, CFGF_NONE),
+	CFG_STR("redis_user", "", CFGF_NONE),
+	CFG_STR("redis_password", "", CFGF_NONE),
+	CFG_STR("redis_password_file", "", CFGF_NONE),
+	CFG_STR("redis_prefix", "zm:", CFGF_NONE),
+	CFG_INT("redis_connect_timeout_ms", 250, CFGF_NONE),
+	CFG_INT("redis_timeout_ms", 250, CFGF_NONE),
+	CFG_STR("redis_fallback", "local", CFGF_NONE),
+	CFG_INT("redis_connections", 8, CFGF_NONE),
+	CFG_INT("event_stream_max", 10000, CFGF_NONE),
+	CFG_INT("event_ttl", 604800, CFGF_NONE),
+	CFG_STR("hmac_key_file", "", CFGF_NONE),
+	CFG_STR("relay_name", "", CFGF_NONE),
 	CFG_END()
 };
 
@@ -284,10 +311,131 @@ validate_window(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
+bool
+config_redis_address(const char *spec, struct config_redis_addr *out)
+{
+	const char *colon, *host = spec, *end;
+	char *stop;
+	size_t hlen;
+	long port;
+
+	memset(out, 0, sizeof(*out));
+	if (strncmp(spec, "unix:", 5) == 0) {
+		out->is_unix = true;
+		return spec[5] == '/' &&
+		    snprintf(out->path, sizeof(out->path), "%s", spec + 5) <
+		    (int)sizeof(out->path);
+	}
+	if (*spec == '[') {
+		host = spec + 1;
+		if ((end = strchr(host, ']')) == NULL || end[1] != ':')
+			return false;
+		colon = end + 1;
+	} else {
+		if ((colon = strrchr(spec, ':')) == NULL ||
+		    strchr(spec, ':') != colon)
+			return false;
+		end = colon;
+	}
+	hlen = (size_t)(end - host);
+	if (hlen == 0 || hlen >= sizeof(out->host) ||
+	    colon[1] < '0' || colon[1] > '9')
+		return false;
+	port = strtol(colon + 1, &stop, 10);
+	if (*stop != '\0' || port < 1 || port > 65535)
+		return false;
+	memcpy(out->host, host, hlen);
+	out->host[hlen] = '\0';
+	out->port = (int)port;
+	return true;
+}
+
+static int
+validate_redis(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+	struct config_redis_addr addr;
+
+	if (*v == '\0' || config_redis_address(v, &addr))
+		return 0;
+	cfg_error(cfg, "%s: \"%s\" is not HOST:PORT, [IPV6]:PORT or "
+	    "unix:/PATH", opt->name, v);
+	return -1;
+}
+
+/* Key prefixes and names that end up in keys, events and logs. */
+static int
+validate_token(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+
+	if (strlen(v) <= 64 && strspn(v, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:._-") == strlen(v))
+		return 0;
+	cfg_error(cfg, "%s: \"%s\" must be at most 64 letters, digits or "
+	    ":._-", opt->name, v);
+	return -1;
+}
+
+/*
+ * Read a secret file: its first line (a password), or all of it (a key)
+ * without trailing newlines.  Returns the length, or -1 with the reason
+ * in why.
+ */
+static long
+read_secret(const char *path, bool first_line, unsigned char *buf,
+    size_t len, char *why, size_t whylen)
+{
+	unsigned char *nl;
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (f == NULL) {
+		snprintf(why, whylen, "cannot read %s: %s", path, strerror(errno));
+		return -1;
+	}
+	n = fread(buf, 1, len, f);
+	if (n == len) {
+		snprintf(why, whylen, "%s is longer than %zu bytes", path,
+		    len - 1);
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	if (first_line && (nl = memchr(buf, '\n', n)) != NULL)
+		n = (size_t)(nl - buf);
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		n--;
+	if (n == 0) {
+		snprintf(why, whylen, "%s is empty", path);
+		return -1;
+	}
+	return (long)n;
+}
+
+static int
+validate_secret_file(cfg_t *cfg, cfg_opt_t *opt)
+{
+	unsigned char buf[CONFIG_SECRET_MAX];
+	const char *v = cfg_opt_getnstr(opt, 0);
+	char why[512];
+
+	if (*v == '\0' || read_secret(v, strcmp(opt->name, "hmac_key_file") != 0,
+	    buf, sizeof(buf), why, sizeof(why)) >= 0)
+		return 0;
+	cfg_error(cfg, "%s: %s", opt->name, why);
+	return -1;
+}
+
 static void
 set_validators(cfg_t *cfg)
 {
-	static const char *const words[] = { "mode", "log_level" };
+	static const char *const words[] = { "mode", "log_level",
+	    "redis_fallback" };
+	static const char *const tokens[] = { "redis_prefix", "relay_name",
+	    "redis_user" };
+	static const char *const secrets[] = { "redis_password_file",
+	    "hmac_key_file" };
 	static const char *const replies[] = { "support_url", "reply_tempfail",
 	    "reply_reject", "reply_quarantine" };
 	size_t i;
@@ -305,6 +453,11 @@ set_validators(cfg_t *cfg)
 		cfg_set_validate_func(cfg, words[i], validate_word);
 	for (i = 0; i < sizeof(replies) / sizeof(replies[0]); i++)
 		cfg_set_validate_func(cfg, replies[i], validate_reply);
+	for (i = 0; i < sizeof(tokens) / sizeof(tokens[0]); i++)
+		cfg_set_validate_func(cfg, tokens[i], validate_token);
+	for (i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++)
+		cfg_set_validate_func(cfg, secrets[i], validate_secret_file);
+	cfg_set_validate_func(cfg, "redis", validate_redis);
 	cfg_set_validate_func(cfg, "exempt", validate_exempt);
 	cfg_set_validate_func(cfg, "socket", validate_socket);
 	cfg_set_validate_func(cfg, "window", validate_window);
@@ -382,6 +535,55 @@ dup_str(cfg_t *cfg, const char *name)
 	return strdup(cfg_getstr(cfg, name));
 }
 
+/* The Redis options; secrets are read from their files (checked already). */
+static bool
+fill_redis(struct config *c, cfg_t *cfg)
+{
+	unsigned char secret[CONFIG_SECRET_MAX];
+	const char *file;
+	char why[512], host[256];
+	long n;
+
+	c->redis = dup_str(cfg, "redis");
+	c->redis_db = (unsigned)cfg_getint(cfg, "redis_db");
+	c->redis_user = dup_str(cfg, "redis_user");
+	c->redis_prefix = dup_str(cfg, "redis_prefix");
+	c->redis_connect_timeout_ms =
+	    (unsigned)cfg_getint(cfg, "redis_connect_timeout_ms");
+	c->redis_timeout_ms = (unsigned)cfg_getint(cfg, "redis_timeout_ms");
+	c->redis_fallback = (enum config_fallback)word_value("redis_fallback",
+	    cfg_getstr(cfg, "redis_fallback"));
+	c->redis_connections = (unsigned)cfg_getint(cfg, "redis_connections");
+	c->event_stream_max = (unsigned long)cfg_getint(cfg, "event_stream_max");
+	c->event_ttl_s = (unsigned)cfg_getint(cfg, "event_ttl");
+	file = cfg_getstr(cfg, "redis_password_file");
+	if (*file != '\0') {
+		if ((n = read_secret(file, true, secret, sizeof(secret), why,
+		    sizeof(why))) < 0)
+			return false;
+		c->redis_password = strndup((const char *)secret, (size_t)n);
+	} else {
+		c->redis_password = dup_str(cfg, "redis_password");
+	}
+	file = cfg_getstr(cfg, "hmac_key_file");
+	if (*file != '\0') {
+		if ((n = read_secret(file, false, c->hmac_key,
+		    sizeof(c->hmac_key), why, sizeof(why))) < 0)
+			return false;
+		c->hmac_key_len = (size_t)n;
+	}
+	c->relay_name = dup_str(cfg, "relay_name");
+	if (c->relay_name != NULL && *c->relay_name == '\0' &&
+	    gethostname(host, sizeof(host)) == 0) {
+		host[sizeof(host) - 1] = '\0';
+		free(c->relay_name);
+		c->relay_name = strdup(host);
+	}
+	return c->redis != NULL && c->redis_user != NULL &&
+	    c->redis_prefix != NULL && c->redis_password != NULL &&
+	    c->relay_name != NULL;
+}
+
 static struct config *
 fill(cfg_t *cfg, const char *path)
 {
@@ -416,6 +618,10 @@ fill(cfg_t *cfg, const char *path)
 	    c->support_url != NULL ? c->support_url : "");
 	c->reply_quarantine = expand_reply(cfg_getstr(cfg, "reply_quarantine"),
 	    c->support_url != NULL ? c->support_url : "");
+	if (!fill_redis(c, cfg)) {
+		config_free(c);
+		return NULL;
+	}
 	if ((path != NULL && c->path == NULL) || c->socket == NULL ||
 	    c->user == NULL || c->pid_file == NULL || c->support_url == NULL ||
 	    c->exempt == NULL || c->reply_tempfail == NULL ||
@@ -469,6 +675,11 @@ config_free(struct config *c)
 	free(c->reply_tempfail);
 	free(c->reply_reject);
 	free(c->reply_quarantine);
+	free(c->redis);
+	free(c->redis_user);
+	free(c->redis_password);
+	free(c->redis_prefix);
+	free(c->relay_name);
 	free(c);
 }
 
@@ -492,4 +703,18 @@ config_window_specs(const struct config *c,
 	for (i = 0; i < c->nwindows; i++)
 		out[i] = c->windows[i].spec;
 	return c->nwindows;
+}
+
+const char *
+config_fallback_name(enum config_fallback f)
+{
+	switch (f) {
+	case CONFIG_FALLBACK_LOCAL:
+		return "local";
+	case CONFIG_FALLBACK_ACCEPT:
+		return "accept";
+	case CONFIG_FALLBACK_TEMPFAIL:
+		return "tempfail";
+	}
+	return "unknown";
 }

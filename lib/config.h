@@ -27,6 +27,24 @@ enum config_mode {
 	CONFIG_MODE_MONITOR
 };
 
+/* What a decision does while Redis cannot be used. */
+enum config_fallback {
+	CONFIG_FALLBACK_LOCAL,		/* count in this process's store */
+	CONFIG_FALLBACK_ACCEPT,		/* accept, uncounted */
+	CONFIG_FALLBACK_TEMPFAIL	/* 451 */
+};
+
+#define CONFIG_HMAC_KEY_MAX	1024
+#define CONFIG_SECRET_MAX	1024
+
+/* A parsed redis address. */
+struct config_redis_addr {
+	bool is_unix;
+	char host[256];		/* TCP: name or address */
+	int port;
+	char path[108];		/* unix: socket path */
+};
+
 struct config_window {
 	char name[CONFIG_WINDOW_NAME_MAX];	/* [A-Za-z0-9_] */
 	struct window_spec spec;
@@ -57,6 +75,22 @@ struct config {
 	char *reply_reject;
 	char *reply_quarantine;
 	unsigned long max_hosts;
+
+	/* Redis; redis is "" when the embedded store is used alone. */
+	char *redis;			/* HOST:PORT, [V6]:PORT or unix:PATH */
+	unsigned redis_db;
+	char *redis_user;		/* "" = the default user */
+	char *redis_password;		/* from redis_password(_file) */
+	char *redis_prefix;
+	unsigned redis_connect_timeout_ms;
+	unsigned redis_timeout_ms;
+	enum config_fallback redis_fallback;
+	unsigned redis_connections;
+	unsigned long event_stream_max;
+	unsigned event_ttl_s;
+	unsigned char hmac_key[CONFIG_HMAC_KEY_MAX];
+	size_t hmac_key_len;		/* 0 = events are not signed */
+	char *relay_name;		/* relay_name, or the host name */
 };
 
 /* Load path (NULL: defaults only); on error NULL and the reason in err. */
@@ -68,6 +102,12 @@ void config_free(struct config *cfg);
 /* True if sock is a milter socket spec: inet:PORT@HOST, inet6:PORT@HOST,
  * unix:PATH or local:PATH. */
 bool config_socket_valid(const char *sock);
+
+/* Parse HOST:PORT, [IPV6]:PORT or unix:PATH; false if malformed. */
+bool config_redis_address(const char *spec, struct config_redis_addr *out);
+
+/* "local", "accept" or "tempfail". */
+const char *config_fallback_name(enum config_fallback f);
 
 /* Copy the window specs (lengths and buckets) into out; returns how many. */
 unsigned config_window_specs(const struct config *cfg,

@@ -12,7 +12,8 @@
 
 struct engine {
 	const struct config *cfg;
-	struct store *store;
+	struct store *shared;		/* Redis, or NULL */
+	struct store *local;		/* embedded: always there */
 	struct engine_clock clock;
 };
 
@@ -30,17 +31,20 @@ system_now(void *arg)
 const struct engine_clock engine_clock_system = { system_now, NULL };
 
 struct engine *
-engine_new(const struct config *cfg, struct store *store,
+engine_new(const struct config *cfg, struct store *shared, struct store *local,
     const struct engine_clock *clock)
 {
 	struct engine *e = calloc(1, sizeof(*e));
 
-	if (e == NULL) {
-		store_free(store);
+	if (e == NULL || local == NULL) {
+		store_free(shared);
+		store_free(local);
+		free(e);
 		return NULL;
 	}
 	e->cfg = cfg;
-	e->store = store;
+	e->shared = shared;
+	e->local = local;
 	e->clock = *clock;
 	return e;
 }
@@ -50,7 +54,8 @@ engine_free(struct engine *e)
 {
 	if (e == NULL)
 		return;
-	store_free(e->store);
+	store_free(e->shared);
+	store_free(e->local);
 	free(e);
 }
 
@@ -62,24 +67,33 @@ decision_init(struct engine_decision *d)
 	score_init(&d->score);
 }
 
-/* Note a store failure once; the first cause is the one worth logging. */
+/* Note why a store failed; the first cause is the one worth logging. */
 static void
-store_failed(struct engine *e, struct engine_decision *d)
+note_failure(struct engine_decision *d, bool shared)
 {
-	if (!d->store_failed)
-		snprintf(d->errstr, sizeof(d->errstr), "%s", e->store->errstr);
-	d->store_failed = true;
+	if (!d->fell_back && !d->store_failed)
+		snprintf(d->errstr, sizeof(d->errstr), "%s", store_error());
+	if (shared)
+		d->fell_back = true;
+	else
+		d->store_failed = true;
 }
 
 /*
- * The one place a failure becomes a verdict.  The embedded store fails
- * only when memory runs out; the message is deferred, never lost and
- * never refused for good.
+ * The one place a failure becomes a verdict.  Redis unusable: what
+ * redis_fallback says (local and accept need nothing here: the message
+ * was counted locally, or not at all).  The local store failing means
+ * memory ran out: the message is deferred, never lost, never refused for
+ * good.
  */
 static enum verdict
-failure_verdict(enum verdict would)
+failure_verdict(const struct engine *e, const struct engine_decision *d,
+    enum verdict would)
 {
-	return would > VERDICT_TEMPFAIL ? would : VERDICT_TEMPFAIL;
+	bool defer = d->store_failed || (d->fell_back &&
+	    e->cfg->redis_fallback == CONFIG_FALLBACK_TEMPFAIL);
+
+	return defer && would < VERDICT_TEMPFAIL ? VERDICT_TEMPFAIL : would;
 }
 
 /* Enforce the verdict, or only report it in monitor mode. */
@@ -90,98 +104,143 @@ settle(const struct engine *e, struct engine_decision *d)
 	    : d->would;
 }
 
+/* The message's subjects, in the order host, user; returns how many. */
+static size_t
+subjects(const struct engine_message *m, const char *keys[STORE_SUBJECTS_MAX])
+{
+	size_t n = 0;
+
+	if (m->host != NULL)
+		keys[n++] = m->host;
+	if (m->user != NULL)
+		keys[n++] = m->user;
+	return n;
+}
+
 void
 engine_check_mail(struct engine *e, const struct engine_message *m,
     struct engine_decision *d)
 {
-	const char *keys[2] = { m->host, m->user };
+	const char *keys[STORE_SUBJECTS_MAX];
 	time_t now = e->clock.now(e->clock.arg);
-	enum store_status st;
-	size_t i;
+	size_t n = subjects(m, keys), which = 0;
+	enum store_status st = STORE_NOTFOUND;
 
 	decision_init(d);
-	for (i = 0; i < 2 && d->blocked == NULL; i++) {
-		if (keys[i] == NULL)
-			continue;
-		st = e->store->ops->block_get(e->store, keys[i], now, &d->block);
-		if (st == STORE_OK) {
-			d->blocked = keys[i];
-			d->would = VERDICT_REJECT;
-			score_add(&d->score, 0, "quarantined");
-		} else if (st == STORE_ERROR) {
-			/* Unknown is not "blocked": let the message through
-			 * to end of message, where it is counted and scored. */
-			store_failed(e, d);
-		}
+	if (n == 0)
+		return;
+	if (e->shared != NULL) {
+		st = e->shared->ops->block_find(e->shared, keys, n, now, &which,
+		    &d->block);
+		/* Unknown is not "blocked": the message goes on to end of
+		 * message, where it is counted and scored. */
+		if (st == STORE_ERROR)
+			note_failure(d, true);
+	}
+	/* Quarantines made while Redis was away, or the only ones. */
+	if (st != STORE_OK)
+		st = e->local->ops->block_find(e->local, keys, n, now, &which,
+		    &d->block);
+	if (st == STORE_OK) {
+		d->blocked = keys[which];
+		d->would = VERDICT_REJECT;
+		score_add(&d->score, 0, "quarantined");
 	}
 	settle(e, d);
 }
 
-static void
-count(struct engine *e, struct signal_subject *s, const char *key,
-    time_t now, int32_t sign, unsigned rcpts, struct engine_decision *d)
+/*
+ * Count the message (sign 1) in where, falling back as configured, or
+ * take it back (-1) from where it was counted; returns the store that
+ * counted it, or NULL if it is not counted at all.
+ */
+static struct store *
+count(struct engine *e, struct store *where, const char *const keys[],
+    size_t n, time_t *now, int32_t sign, unsigned rcpts,
+    struct window_count counts[][STORE_WINDOWS_MAX],
+    struct engine_decision *d)
 {
-	s->key = key;
-	s->counted = false;
-	if (key == NULL)
-		return;
-	if (e->store->ops->rate_update(e->store, key, now, sign,
-	    sign * (int32_t)rcpts, s->counts) == STORE_OK)
-		s->counted = true;
-	else
-		store_failed(e, d);
+	int32_t dr = sign * (int32_t)(rcpts > 1000000 ? 1000000 : rcpts);
+
+	if (where == e->shared) {
+		if (e->shared->ops->rate_update(e->shared, keys, n, now, sign, dr,
+		    counts) == STORE_OK)
+			return e->shared;
+		note_failure(d, true);
+		if (sign < 0 || e->cfg->redis_fallback != CONFIG_FALLBACK_LOCAL)
+			return NULL;
+		*now = e->clock.now(e->clock.arg);
+	}
+	if (e->local->ops->rate_update(e->local, keys, n, now, sign, dr,
+	    counts) == STORE_OK)
+		return e->local;
+	note_failure(d, false);
+	return NULL;
 }
 
 static void
-quarantine(struct engine *e, const struct signal_facts *f, time_t now,
+quarantine(struct engine *e, struct store *where, const char *const keys[],
+    size_t n, time_t now, const struct engine_message *m,
     struct engine_decision *d)
 {
-	const struct signal_subject *subjects[2] = { &f->host, &f->user };
-	struct store_block block;
-	size_t i;
+	struct store_quarantine q;
+	size_t k;
 
-	block.since = now;
-	block.until = now + (time_t)e->cfg->quarantine_s;
-	block.score = d->score.total;
-	score_explain(&d->score, block.reason, sizeof(block.reason));
-	for (i = 0; i < 2; i++) {
-		if (subjects[i]->key == NULL)
-			continue;
-		if (e->store->ops->block_set(e->store, subjects[i]->key,
-		    &block) != STORE_OK)
-			store_failed(e, d);
-		/* Not counted any more: a released host starts clean. */
-		e->store->ops->rate_reset(e->store, subjects[i]->key);
+	memset(&q, 0, sizeof(q));
+	for (k = 0; k < n; k++)
+		q.keys[keys[k] == m->host ? 0 : 1] = keys[k];
+	q.since = now;
+	q.until = now + (time_t)e->cfg->quarantine_s;
+	q.score = &d->score;
+	q.relay = e->cfg->relay_name;
+	q.queue_id = m->queue_id;
+	if (where == e->shared) {
+		if (e->shared->ops->quarantine(e->shared, &q) == STORE_OK)
+			return;
+		note_failure(d, true);
 	}
+	/* Wherever it was counted, a quarantine must be kept somewhere. */
+	if (e->local->ops->quarantine(e->local, &q) != STORE_OK)
+		note_failure(d, false);
 }
 
 void
 engine_decide(struct engine *e, const struct engine_message *m,
     struct engine_decision *d)
 {
+	struct window_count counts[STORE_SUBJECTS_MAX][STORE_WINDOWS_MAX];
+	const char *keys[STORE_SUBJECTS_MAX];
 	time_t now = e->clock.now(e->clock.arg);
+	size_t n = subjects(m, keys), k;
+	struct store *counted = NULL;
 	struct signal_facts f;
-	size_t i;
 
 	decision_init(d);
 	memset(&f, 0, sizeof(f));
+	memset(counts, 0, sizeof(counts));
 	f.rcpts = m->rcpts;
-	count(e, &f.host, m->host, now, 1, m->rcpts, d);
-	count(e, &f.user, m->user, now, 1, m->rcpts, d);
-	for (i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
-		signals[i]->evaluate(e->cfg, &f, &d->score);
-	d->would = score_verdict(&d->score, &e->cfg->thresholds);
-	if (d->store_failed)
-		d->would = failure_verdict(d->would);
+	if (n > 0)
+		counted = count(e, e->shared != NULL ? e->shared : e->local,
+		    keys, n, &now, 1, m->rcpts, counts, d);
+	for (k = 0; k < n; k++) {
+		struct signal_subject *s = keys[k] == m->host ? &f.host : &f.user;
+
+		s->key = keys[k];
+		s->counted = counted != NULL;
+		memcpy(s->counts, counts[k], sizeof(s->counts));
+	}
+	for (k = 0; k < sizeof(signals) / sizeof(signals[0]); k++)
+		signals[k]->evaluate(e->cfg, &f, &d->score);
+	d->would = failure_verdict(e, d,
+	    score_verdict(&d->score, &e->cfg->thresholds));
 	settle(e, d);
 	if (!score_verdict_refuses(d->verdict))
 		return;
 	/* Refused mail is not counted: a blocked host's retries must not
 	 * prolong its block. */
-	if (f.host.counted)
-		count(e, &f.host, m->host, now, -1, m->rcpts, d);
-	if (f.user.counted)
-		count(e, &f.user, m->user, now, -1, m->rcpts, d);
-	if (d->verdict == VERDICT_QUARANTINE)
-		quarantine(e, &f, now, d);
+	if (counted != NULL)
+		count(e, counted, keys, n, &now, -1, m->rcpts, counts, d);
+	if (d->verdict == VERDICT_QUARANTINE && n > 0)
+		quarantine(e, counted != NULL ? counted : e->local, keys, n, now,
+		    m, d);
 }

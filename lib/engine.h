@@ -9,8 +9,14 @@
  * a released host starts clean.  In monitor mode the verdict is always
  * accept and `would` says what enforce mode would have done.
  *
+ * State lives in the local (embedded) store, or, when Redis is configured,
+ * in the shared store with the local one as the fallback while Redis
+ * cannot be used: redis_fallback says whether to count locally, accept
+ * uncounted, or tempfail.  Quarantines written locally during an outage
+ * are honoured too.
+ *
  * Thread-safe: one engine serves every libmilter worker.  The config and
- * clock passed to engine_new() must outlive the engine; the store becomes
+ * clock passed to engine_new() must outlive the engine; the stores become
  * the engine's.
  */
 #ifndef ZM_ENGINE_H
@@ -36,6 +42,7 @@ struct engine_message {
 	const char *host;	/* host key, NULL if the client has no address */
 	const char *user;	/* user key, NULL if not authenticated */
 	unsigned rcpts;
+	const char *queue_id;	/* NULL if the MTA gave none */
 };
 
 struct engine_decision {
@@ -44,13 +51,15 @@ struct engine_decision {
 	struct score score;
 	const char *blocked;	/* engine_check_mail: the quarantined key */
 	struct store_block block;	/* and its record */
-	bool store_failed;	/* the store did not answer: see errstr */
-	char errstr[128];
+	bool fell_back;		/* Redis could not be used: see errstr */
+	bool store_failed;	/* the local store failed too (no memory) */
+	char errstr[256];
 };
 
-/* A new engine; NULL on ENOMEM (the store is then freed too). */
-struct engine *engine_new(const struct config *cfg, struct store *store,
-    const struct engine_clock *clock);
+/* A new engine over the local store and, if not NULL, the shared one;
+ * NULL on ENOMEM (the stores are then freed too). */
+struct engine *engine_new(const struct config *cfg, struct store *shared,
+    struct store *local, const struct engine_clock *clock);
 
 /* Free the engine and its store; NULL is fine. */
 void engine_free(struct engine *e);

@@ -73,3 +73,15 @@ hostkey_user(const char *login, char buf[USERKEY_MAX])
 	*p = '\0';
 	return true;
 }
+
+uint64_t
+hostkey_hash(const char *key)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	for (; *key != '\0'; key++) {
+		h ^= (unsigned char)*key;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}

@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "netaddr.h"
 
@@ -30,5 +31,8 @@ void hostkey_format(const struct netaddr *addr, unsigned ipv4_prefix,
 
 /* Write the user key of a SASL login into buf; false for an empty login. */
 bool hostkey_user(const char *login, char buf[USERKEY_MAX]);
+
+/* A hash of a key, for in-process tables (FNV-1a). */
+uint64_t hostkey_hash(const char *key);
 
 #endif

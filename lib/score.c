@@ -57,8 +57,21 @@ score_verdict(const struct score *s, const struct score_thresholds *t)
 }
 
 char *
+score_reason_format(const struct score_reason *r, char *buf, size_t len)
+{
+	/* A reason worth no points is shown bare: it explains, it does not
+	 * weigh (a quarantine found at MAIL FROM). */
+	if (r->points != 0)
+		snprintf(buf, len, "%s(%+d)", r->text, r->points);
+	else
+		snprintf(buf, len, "%s", r->text);
+	return buf;
+}
+
+char *
 score_explain(const struct score *s, char *buf, size_t len)
 {
+	char one[SCORE_REASON_LEN + 16];
 	size_t used = 0;
 	unsigned i;
 	int n;
@@ -71,13 +84,8 @@ score_explain(const struct score *s, char *buf, size_t len)
 		return buf;
 	}
 	for (i = 0; i < s->nreasons && used < len; i++) {
-		/* A reason worth no points is shown bare: it explains, it
-		 * does not weigh (a quarantine found at MAIL FROM). */
-		n = s->reasons[i].points != 0
-		    ? snprintf(buf + used, len - used, "%s%s(%+d)",
-		    i > 0 ? "," : "", s->reasons[i].text, s->reasons[i].points)
-		    : snprintf(buf + used, len - used, "%s%s",
-		    i > 0 ? "," : "", s->reasons[i].text);
+		n = snprintf(buf + used, len - used, "%s%s", i > 0 ? "," : "",
+		    score_reason_format(&s->reasons[i], one, sizeof(one)));
 		if (n < 0)
 			break;
 		used += (size_t)n;

@@ -55,6 +55,10 @@ void score_add(struct score *s, int points, const char *fmt, ...)
 enum verdict score_verdict(const struct score *s,
     const struct score_thresholds *t);
 
+/* Write one reason as "text(+points)", or "text" when worth 0 points. */
+char *score_reason_format(const struct score_reason *r, char *buf,
+    size_t len);
+
 /* Write "reason(+points),..." or "-" into buf; a reason worth 0 points
  * is written bare.  Returns buf. */
 char *score_explain(const struct score *s, char *buf, size_t len);

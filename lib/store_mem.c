@@ -19,9 +19,11 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "hostkey.h"
 #include "store.h"
 
 struct mem_entry {
@@ -46,22 +48,10 @@ struct mem_store {
 	struct mem_entry *newest, *oldest;
 };
 
-static uint64_t
-hash_key(const char *key)
-{
-	uint64_t h = 14695981039346656037ULL;	/* FNV-1a */
-
-	for (; *key != '\0'; key++) {
-		h ^= (unsigned char)*key;
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
 static struct mem_entry **
 bucket_of(struct mem_store *ms, const char *key)
 {
-	return &ms->table[hash_key(key) & (ms->table_size - 1)];
+	return &ms->table[hostkey_hash(key) & (ms->table_size - 1)];
 }
 
 static void
@@ -178,68 +168,58 @@ entry_get(struct mem_store *ms, const char *key, time_t now, bool create)
 	return e;
 }
 
-static enum store_status
-fail(struct mem_store *ms, const char *what)
+/* Add to (or read) every window of one entry. */
+static void
+entry_update(struct mem_store *ms, struct mem_entry *e, time_t now,
+    int32_t dmsgs, int32_t drcpts, struct window_count counts[])
 {
-	strncpy(ms->base.errstr, what, sizeof(ms->base.errstr) - 1);
-	return STORE_ERROR;
-}
-
-static enum store_status
-mem_rate_update(struct store *st, const char *key, time_t now,
-    int32_t dmsgs, int32_t drcpts,
-    struct window_count counts[STORE_WINDOWS_MAX])
-{
-	struct mem_store *ms = (struct mem_store *)st;
-	struct mem_entry *e;
 	unsigned i, off = 0;
 
-	pthread_mutex_lock(&ms->lock);
-	e = entry_get(ms, key, now, true);
-	if (e == NULL) {
-		pthread_mutex_unlock(&ms->lock);
-		return fail(ms, "embedded store: out of memory");
-	}
 	e->last_s = now;
 	for (i = 0; i < ms->nspecs; i++) {
 		window_add(&ms->specs[i], &e->buckets[off], now, dmsgs, drcpts);
 		counts[i] = window_count(&ms->specs[i], &e->buckets[off], now);
 		off += ms->specs[i].buckets;
 	}
-	pthread_mutex_unlock(&ms->lock);
-	return STORE_OK;
 }
 
 static enum store_status
-mem_rate_reset(struct store *st, const char *key)
+mem_rate_update(struct store *st, const char *const keys[], size_t n,
+    time_t *now, int32_t dmsgs, int32_t drcpts,
+    struct window_count counts[][STORE_WINDOWS_MAX])
 {
 	struct mem_store *ms = (struct mem_store *)st;
 	struct mem_entry *e;
-	unsigned i, off = 0;
+	size_t k;
 
 	pthread_mutex_lock(&ms->lock);
-	e = entry_find(ms, key);
-	for (i = 0; e != NULL && i < ms->nspecs; i++) {
-		window_init(&ms->specs[i], &e->buckets[off]);
-		off += ms->specs[i].buckets;
+	for (k = 0; k < n; k++) {
+		if ((e = entry_get(ms, keys[k], *now, true)) == NULL)
+			break;
+		entry_update(ms, e, *now, dmsgs, drcpts, counts[k]);
 	}
 	pthread_mutex_unlock(&ms->lock);
-	return STORE_OK;
+	return k == n ? STORE_OK
+	    : store_fail("embedded store: out of memory");
 }
 
 static enum store_status
-mem_block_get(struct store *st, const char *key, time_t now,
-    struct store_block *out)
+mem_block_find(struct store *st, const char *const keys[], size_t n,
+    time_t now, size_t *which, struct store_block *out)
 {
 	struct mem_store *ms = (struct mem_store *)st;
-	struct mem_entry *e;
 	enum store_status status = STORE_NOTFOUND;
+	struct mem_entry *e;
+	size_t k;
 
 	pthread_mutex_lock(&ms->lock);
-	e = entry_find(ms, key);
-	if (e != NULL && e->block != NULL) {
+	for (k = 0; k < n && status == STORE_NOTFOUND; k++) {
+		e = entry_find(ms, keys[k]);
+		if (e == NULL || e->block == NULL)
+			continue;
 		if (e->block->until > now) {
 			*out = *e->block;
+			*which = k;
 			status = STORE_OK;
 		} else {
 			free(e->block);		/* served its time */
@@ -251,22 +231,37 @@ mem_block_get(struct store *st, const char *key, time_t now,
 }
 
 static enum store_status
-mem_block_set(struct store *st, const char *key, const struct store_block *block)
+mem_quarantine(struct store *st, const struct store_quarantine *q)
 {
 	struct mem_store *ms = (struct mem_store *)st;
 	struct mem_entry *e;
+	unsigned i, off;
+	size_t k;
 
 	pthread_mutex_lock(&ms->lock);
-	e = entry_get(ms, key, block->since, true);
-	if (e != NULL && e->block == NULL)
-		e->block = malloc(sizeof(*e->block));
-	if (e == NULL || e->block == NULL) {
-		pthread_mutex_unlock(&ms->lock);
-		return fail(ms, "embedded store: out of memory");
+	for (k = 0; k < STORE_SUBJECTS_MAX; k++) {
+		if (q->keys[k] == NULL)
+			continue;
+		e = entry_get(ms, q->keys[k], q->since, true);
+		if (e != NULL && e->block == NULL)
+			e->block = malloc(sizeof(*e->block));
+		if (e == NULL || e->block == NULL)
+			break;
+		e->block->since = q->since;
+		e->block->until = q->until;
+		e->block->score = q->score->total;
+		score_explain(q->score, e->block->reason,
+		    sizeof(e->block->reason));
+		snprintf(e->block->relay, sizeof(e->block->relay), "%s",
+		    q->relay != NULL ? q->relay : "");
+		for (i = 0, off = 0; i < ms->nspecs; i++) {
+			window_init(&ms->specs[i], &e->buckets[off]);
+			off += ms->specs[i].buckets;
+		}
 	}
-	*e->block = *block;
 	pthread_mutex_unlock(&ms->lock);
-	return STORE_OK;
+	return k == STORE_SUBJECTS_MAX ? STORE_OK
+	    : store_fail("embedded store: out of memory");
 }
 
 static void
@@ -295,9 +290,8 @@ store_mem_count(struct store *st)
 
 static const struct store_ops mem_ops = {
 	.rate_update = mem_rate_update,
-	.rate_reset = mem_rate_reset,
-	.block_get = mem_block_get,
-	.block_set = mem_block_set,
+	.block_find = mem_block_find,
+	.quarantine = mem_quarantine,
 	.free = mem_free,
 };
 

@@ -82,6 +82,7 @@ msg_facts(const struct conn_ctx *conn)
 		conn->host[0] != '\0' ? conn->host : NULL,
 		conn->msg.user[0] != '\0' ? conn->msg.user : NULL,
 		conn->msg.rcpts,
+		conn->msg.queue_id[0] != '\0' ? conn->msg.queue_id : NULL,
 	};
 
 	return m;
@@ -101,20 +102,26 @@ static void
 log_decision(const struct conn_ctx *conn, const struct engine_decision *d,
     const char *qid, const char *stage)
 {
-	char reasons[1024], would[32] = "";
+	char reasons[1024], would[32] = "", fallback[32] = "";
 
+	/* Redis trouble is logged by its breaker, once; running out of
+	 * memory is worth a line each time. */
 	if (d->store_failed)
 		log_write(LOG_WARNING, "%s: store failed: %s", qid, d->errstr);
 	if (d->would != d->verdict)
 		snprintf(would, sizeof(would), " would=%s",
 		    score_verdict_name(d->would));
+	if (d->fell_back)
+		snprintf(fallback, sizeof(fallback), " fallback=%s",
+		    config_fallback_name(cfg->redis_fallback));
 	log_write(d->would == VERDICT_ACCEPT ? LOG_INFO : LOG_NOTICE,
-	    "%s: action=%s%s host=%s user=%s score=%d reasons=%s rcpts=%u%s%s",
+	    "%s: action=%s%s host=%s user=%s score=%d reasons=%s rcpts=%u%s%s%s",
 	    qid, score_verdict_name(d->verdict), would,
 	    conn->host[0] ? conn->host : "-",
 	    conn->msg.user[0] ? conn->msg.user : "-",
 	    d->score.total, score_explain(&d->score, reasons, sizeof(reasons)),
-	    conn->msg.rcpts, stage ? " stage=" : "", stage ? stage : "");
+	    conn->msg.rcpts, stage ? " stage=" : "", stage ? stage : "",
+	    fallback);
 }
 
 /* Map a verdict to the milter's answer; qid is escaped, for the log. */

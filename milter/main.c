@@ -29,6 +29,7 @@
 #include "engine.h"
 #include "log.h"
 #include "store.h"
+#include "store_redis.h"
 
 #ifndef DEFAULT_CONFIG
 #define DEFAULT_CONFIG "/etc/zombie-milter.conf"
@@ -202,12 +203,23 @@ write_pid_file(FILE *f)
 	fclose(f);
 }
 
+/* The stores' own news (Redis lost, Redis back). */
+static void
+store_log_write(void *arg, int prio, const char *msg)
+{
+	(void)arg;
+	log_write(prio, "%s", msg);
+}
+
+static const struct store_log store_log = { store_log_write, NULL };
+
 int
 main(int argc, char **argv)
 {
 	struct options o;
 	struct config *cfg;
 	struct engine *engine;
+	struct store *shared;
 	struct window_spec specs[CONFIG_WINDOWS_MAX];
 	const char *sock, *user;
 	bool switch_user;
@@ -232,7 +244,11 @@ main(int argc, char **argv)
 		    "inet6:PORT@HOST or unix:PATH");
 	switch_user = find_user(user, &uid, &gid);
 
-	engine = engine_new(cfg, store_mem_new(specs,
+	shared = NULL;
+	if (*cfg->redis != '\0' &&
+	    (shared = store_redis_new(cfg, &store_log)) == NULL)
+		fatal("%s: %s", "start-up", "out of memory");
+	engine = engine_new(cfg, shared, store_mem_new(specs,
 	    config_window_specs(cfg, specs), cfg->max_hosts),
 	    &engine_clock_system);
 	if (engine == NULL)
@@ -255,9 +271,11 @@ main(int argc, char **argv)
 	if (switch_user)
 		drop_privileges(user, uid, gid, sock);
 
-	log_write(LOG_NOTICE, "starting: socket %s, mode %s, config %s", sock,
+	log_write(LOG_NOTICE, "starting: socket %s, mode %s, config %s, "
+	    "store %s", sock,
 	    cfg->mode == CONFIG_MODE_MONITOR ? "monitor" : "enforce",
-	    cfg->path != NULL ? cfg->path : "(built-in defaults)");
+	    cfg->path != NULL ? cfg->path : "(built-in defaults)",
+	    *cfg->redis != '\0' ? cfg->redis : "embedded");
 	rc = smfi_main();
 	log_write(LOG_NOTICE, "stopping%s", rc == MI_SUCCESS ? "" : " on error");
 

@@ -16,6 +16,9 @@
 #   zm_start_milter CONF   starts `zombie-milter -f -c CONF`, log in
 #                 $T/milter.log, waits for its port (ZM_PORT)
 #   zm_stop_milter         SIGTERM, waits, returns its exit status
+#   zm_start_named NAME CONF   another milter, log in $T/NAME.log, its pid
+#                 and port in ZM_NPID[NAME], ZM_NPORT[NAME]; on failure
+#                 diagnoses and returns 1
 # Nothing here touches the network beyond loopback.
 
 set -u
@@ -107,4 +110,18 @@ zm_stop_milter() {
     wait "$ZM_MILTER_PID"
     rc=$?
     return $rc
+}
+
+declare -A ZM_NPID ZM_NPORT
+zm_start_named() {
+    local name=$1 conf=$2 port
+    port=$(sed -n 's/^socket = "inet:\([0-9]*\)@.*/\1/p' "$conf")
+    "$ZM_BIN" -f -c "$conf" 2>>"$T/$name.log" &
+    ZM_NPID[$name]=$!
+    ZM_NPORT[$name]=$port
+    zm_pids+=($!)
+    zm_wait_port "$port" 10 && return 0
+    diag "milter $name did not start; config:"; diag "$(cat "$conf")"
+    diag "log:"; diag "$(tail -20 "$T/$name.log")"
+    return 1
 }

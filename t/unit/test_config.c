@@ -64,6 +64,19 @@ config_sample_file_matches_defaults(void **state)
 	assert_string_equal(c->reply_tempfail, d->reply_tempfail);
 	assert_string_equal(c->reply_reject, d->reply_reject);
 	assert_string_equal(c->reply_quarantine, d->reply_quarantine);
+	assert_string_equal(c->redis, d->redis);
+	assert_int_equal(c->redis_db, d->redis_db);
+	assert_string_equal(c->redis_user, d->redis_user);
+	assert_string_equal(c->redis_password, d->redis_password);
+	assert_string_equal(c->redis_prefix, d->redis_prefix);
+	assert_int_equal(c->redis_connect_timeout_ms, d->redis_connect_timeout_ms);
+	assert_int_equal(c->redis_timeout_ms, d->redis_timeout_ms);
+	assert_int_equal(c->redis_fallback, d->redis_fallback);
+	assert_int_equal(c->redis_connections, d->redis_connections);
+	assert_int_equal(c->event_stream_max, d->event_stream_max);
+	assert_int_equal(c->event_ttl_s, d->event_ttl_s);
+	assert_int_equal(c->hmac_key_len, d->hmac_key_len);
+	assert_string_equal(c->relay_name, d->relay_name);
 	config_free(c);
 	config_free(d);
 }
@@ -155,6 +168,26 @@ config_errors_name_file_line_option_and_reason(void **state)
 		    "9: window: more than 8 windows" },
 		{ "mode = \"enforce\"\n}\n",
 		    "2: syntax: unexpected closing brace" },
+		{ "redis = \"localhost\"\n",
+		    "1: redis: \"localhost\" is not HOST:PORT, [IPV6]:PORT or "
+		    "unix:/PATH" },
+		{ "redis = \"127.0.0.1:70000\"\n",
+		    "1: redis: \"127.0.0.1:70000\" is not HOST:PORT, "
+		    "[IPV6]:PORT or unix:/PATH" },
+		{ "redis = \"::1:6379\"\n",
+		    "1: redis: \"::1:6379\" is not HOST:PORT, [IPV6]:PORT or "
+		    "unix:/PATH" },
+		{ "redis_fallback = \"panic\"\n",
+		    "1: redis_fallback: \"panic\" is not one of local, accept, "
+		    "tempfail" },
+		{ "redis_prefix = \"zm {x}\"\n",
+		    "1: redis_prefix: \"zm {x}\" must be at most 64 letters, "
+		    "digits or :._-" },
+		{ "redis_timeout_ms = 0\n",
+		    "1: redis_timeout_ms: 0 is out of range 10..10000" },
+		{ "\nredis_password_file = \"/nonexistent/pw\"\n",
+		    "2: redis_password_file: cannot read /nonexistent/pw: No such "
+		    "file or directory" },
 	};
 	char err[512], path[64], want[600];
 	struct config *c;
@@ -169,6 +202,47 @@ config_errors_name_file_line_option_and_reason(void **state)
 		if (strcmp(err, want) != 0)
 			fail_msg("case %zu:\n got: %s\nwant: %s", i, err, want);
 	}
+}
+
+static void
+config_reads_redis_options_and_secret_files(void **state)
+{
+	char err[512], path[64], pw[64], key[64], text[1024];
+	struct config_redis_addr a;
+	struct config *c;
+
+	(void)state;
+	write_temp(pw, "s3cret\nnot this line\n");
+	write_temp(key, "k\x01y\r\n\n");
+	snprintf(text, sizeof(text),
+	    "redis = \"[::1]:6380\"\nredis_db = 3\nredis_user = \"zm\"\n"
+	    "redis_password = \"ignored\"\nredis_password_file = \"%s\"\n"
+	    "hmac_key_file = \"%s\"\nredis_fallback = \"tempfail\"\n"
+	    "relay_name = \"relay-1.example\"\n", pw, key);
+	c = config_from_text(text, path, err, sizeof(err));
+	unlink(pw);
+	unlink(key);
+	if (c == NULL)
+		fail_msg("%s", err);
+	assert_string_equal(c->redis_password, "s3cret");
+	assert_int_equal(c->hmac_key_len, 3);
+	assert_memory_equal(c->hmac_key, "k\x01y", 3);
+	assert_int_equal(c->redis_fallback, CONFIG_FALLBACK_TEMPFAIL);
+	assert_string_equal(config_fallback_name(c->redis_fallback), "tempfail");
+	assert_string_equal(c->relay_name, "relay-1.example");
+	assert_true(config_redis_address(c->redis, &a));
+	assert_false(a.is_unix);
+	assert_string_equal(a.host, "::1");
+	assert_int_equal(a.port, 6380);
+	assert_true(config_redis_address("unix:/run/redis.sock", &a));
+	assert_true(a.is_unix);
+	assert_string_equal(a.path, "/run/redis.sock");
+	assert_true(config_redis_address("redis.example:6379", &a));
+	assert_string_equal(a.host, "redis.example");
+	assert_false(config_redis_address("unix:relative", &a));
+	assert_false(config_redis_address("[::1]6379", &a));
+	assert_false(config_redis_address("host:", &a));
+	config_free(c);
 }
 
 static void
@@ -207,6 +281,7 @@ main(void)
 		cmocka_unit_test(config_sample_file_matches_defaults),
 		cmocka_unit_test(config_reads_every_kind_of_value),
 		cmocka_unit_test(config_errors_name_file_line_option_and_reason),
+		cmocka_unit_test(config_reads_redis_options_and_secret_files),
 		cmocka_unit_test(config_missing_file_is_an_error),
 		cmocka_unit_test(config_exempt_matches_networks),
 	};

@@ -40,7 +40,7 @@ setup_with(const char *extra)
 	f->cfg = config_from_text(text, path, err, sizeof(err));
 	if (f->cfg == NULL)
 		fail_msg("%s", err);
-	f->engine = engine_new(f->cfg, store_mem_new(specs,
+	f->engine = engine_new(f->cfg, NULL, store_mem_new(specs,
 	    config_window_specs(f->cfg, specs), 1000), &clock_fake);
 	assert_non_null(f->engine);
 	fake_now = 1000000;
@@ -76,7 +76,7 @@ static enum verdict
 send_msg(struct fixture *f, const char *host, const char *user, unsigned rcpts,
     struct engine_decision *d)
 {
-	struct engine_message m = { host, user, rcpts };
+	struct engine_message m = { host, user, rcpts, NULL };
 
 	engine_decide(f->engine, &m, d);
 	return d->verdict;
@@ -86,7 +86,7 @@ static enum verdict
 mail_from(struct fixture *f, const char *host, const char *user,
     struct engine_decision *d)
 {
-	struct engine_message m = { host, user, 0 };
+	struct engine_message m = { host, user, 0, NULL };
 
 	engine_check_mail(f->engine, &m, d);
 	return d->verdict;

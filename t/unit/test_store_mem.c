@@ -16,56 +16,101 @@ new_store(unsigned long max_hosts)
 	return st;
 }
 
+/* Add (or with 0, 0 read) one key's counts at now. */
+static struct window_count *
+add(struct store *st, const char *key, time_t now, int32_t m, int32_t r)
+{
+	static struct window_count c[1][STORE_WINDOWS_MAX];
+	const char *keys[1] = { key };
+
+	assert_int_equal(st->ops->rate_update(st, keys, 1, &now, m, r, c),
+	    STORE_OK);
+	return c[0];
+}
+
 static uint32_t
 msgs(struct store *st, const char *key, time_t now, unsigned w)
 {
-	struct window_count c[STORE_WINDOWS_MAX];
+	return add(st, key, now, 0, 0)[w].msgs;
+}
 
-	assert_int_equal(st->ops->rate_update(st, key, now, 0, 0, c), STORE_OK);
-	return c[w].msgs;
+static enum store_status
+find(struct store *st, const char *key, time_t now, struct store_block *out)
+{
+	const char *keys[1] = { key };
+	size_t which;
+
+	return st->ops->block_find(st, keys, 1, now, &which, out);
+}
+
+static void
+quarantine(struct store *st, const char *host, const char *user,
+    time_t since, time_t until, int points)
+{
+	struct store_quarantine q = { { host, user }, since, until, NULL,
+	    "relay1", NULL };
+	struct score s;
+
+	score_init(&s);
+	score_add(&s, points, "msgs1m=31/30");
+	q.score = &s;
+	assert_int_equal(st->ops->quarantine(st, &q), STORE_OK);
 }
 
 static void
 store_mem_counts_each_key_in_every_window(void **state)
 {
-	struct window_count c[STORE_WINDOWS_MAX];
+	struct window_count c[2][STORE_WINDOWS_MAX];
+	const char *both[2] = { "192.0.2.1", "user:bob" };
 	struct store *st = new_store(100);
+	struct window_count *one;
+	time_t now = 1030;
 
 	(void)state;
-	assert_int_equal(st->ops->rate_update(st, "192.0.2.1", 1000, 1, 3, c),
-	    STORE_OK);
-	assert_int_equal(st->ops->rate_update(st, "192.0.2.1", 1030, 1, 2, c),
-	    STORE_OK);
-	assert_int_equal(c[0].msgs, 2);
-	assert_int_equal(c[0].rcpts, 5);
-	assert_int_equal(c[1].msgs, 2);
+	add(st, "192.0.2.1", 1000, 1, 3);
+	one = add(st, "192.0.2.1", 1030, 1, 2);
+	assert_int_equal(one[0].msgs, 2);
+	assert_int_equal(one[0].rcpts, 5);
+	assert_int_equal(one[1].msgs, 2);
 	assert_int_equal(msgs(st, "192.0.2.2", 1030, 0), 0);
+	/* Two subjects at once, each its own counts. */
+	assert_int_equal(st->ops->rate_update(st, both, 2, &now, 1, 1, c),
+	    STORE_OK);
+	assert_int_equal(now, 1030);	/* the embedded store keeps the time */
+	assert_int_equal(c[0][0].msgs, 3);
+	assert_int_equal(c[1][0].msgs, 1);
 	/* A minute on, the short window has slid past, the long has not. */
 	assert_int_equal(msgs(st, "192.0.2.1", 1090, 0), 0);
-	assert_int_equal(msgs(st, "192.0.2.1", 1090, 1), 2);
-	st->ops->rate_reset(st, "192.0.2.1");
-	assert_int_equal(msgs(st, "192.0.2.1", 1090, 1), 0);
+	assert_int_equal(msgs(st, "192.0.2.1", 1090, 1), 3);
 	store_free(st);
 }
 
 static void
-store_mem_quarantine_lasts_until_its_end(void **state)
+store_mem_quarantine_lasts_until_its_end_and_clears_counts(void **state)
 {
-	struct store_block b = { 1000, 1600, 130, "msgs1m=31/30(+50)" }, got;
+	const char *keys[2] = { "192.0.2.10", "user:eve" };
 	struct store *st = new_store(100);
+	struct store_block got;
+	size_t which = 9;
 
 	(void)state;
-	assert_int_equal(st->ops->block_get(st, "192.0.2.9", 1000, &got),
-	    STORE_NOTFOUND);
-	assert_int_equal(st->ops->block_set(st, "192.0.2.9", &b), STORE_OK);
-	assert_int_equal(st->ops->block_get(st, "192.0.2.9", 1599, &got),
-	    STORE_OK);
+	add(st, "192.0.2.9", 990, 5, 5);
+	assert_int_equal(find(st, "192.0.2.9", 1000, &got), STORE_NOTFOUND);
+	quarantine(st, "192.0.2.9", "user:eve", 1000, 1600, 130);
+	assert_int_equal(find(st, "192.0.2.9", 1599, &got), STORE_OK);
 	assert_int_equal(got.score, 130);
-	assert_string_equal(got.reason, "msgs1m=31/30(+50)");
-	assert_int_equal(st->ops->block_get(st, "192.0.2.10", 1599, &got),
-	    STORE_NOTFOUND);
-	assert_int_equal(st->ops->block_get(st, "192.0.2.9", 1600, &got),
-	    STORE_NOTFOUND);
+	assert_int_equal(got.since, 1000);
+	assert_int_equal(got.until, 1600);
+	assert_string_equal(got.reason, "msgs1m=31/30(+130)");
+	assert_string_equal(got.relay, "relay1");
+	/* The login is quarantined with the host; found from another host. */
+	assert_int_equal(st->ops->block_find(st, keys, 2, 1599, &which, &got),
+	    STORE_OK);
+	assert_int_equal(which, 1);
+	assert_int_equal(find(st, "192.0.2.10", 1599, &got), STORE_NOTFOUND);
+	assert_int_equal(find(st, "192.0.2.9", 1600, &got), STORE_NOTFOUND);
+	/* Its counts were forgotten. */
+	assert_int_equal(msgs(st, "192.0.2.9", 1000, 1), 0);
 	store_free(st);
 }
 
@@ -79,9 +124,7 @@ store_mem_forgets_the_least_recently_used_when_full(void **state)
 	(void)state;
 	for (i = 0; i < 100; i++) {
 		snprintf(key, sizeof(key), "198.51.100.%d", i);
-		assert_int_equal(msgs(st, key, 1000, 0), 0);
-		st->ops->rate_update(st, key, 1000, 1, 1,
-		    (struct window_count[STORE_WINDOWS_MAX]){ { 0, 0 } });
+		assert_int_equal(add(st, key, 1000, 1, 1)[0].msgs, 1);
 	}
 	/* Touch .0 so .1 is now the least recently used. */
 	assert_int_equal(msgs(st, "198.51.100.0", 1001, 0), 1);
@@ -96,21 +139,19 @@ store_mem_forgets_the_least_recently_used_when_full(void **state)
 static void
 store_mem_expires_idle_keys_but_keeps_quarantines(void **state)
 {
-	struct store_block b = { 1000, 1000 + 86400, 200, "x" }, got;
-	struct window_count c[STORE_WINDOWS_MAX];
 	struct store *st = new_store(100);
+	struct store_block got;
 
 	(void)state;
-	st->ops->rate_update(st, "192.0.2.50", 1000, 1, 1, c);
-	st->ops->block_set(st, "192.0.2.51", &b);
-	st->ops->rate_update(st, "192.0.2.52", 1000 + 3600, 1, 1, c);
+	add(st, "192.0.2.50", 1000, 1, 1);
+	quarantine(st, "192.0.2.51", NULL, 1000, 1000 + 86400, 200);
+	add(st, "192.0.2.52", 1000 + 3600, 1, 1);
 	assert_int_equal(store_mem_count(st), 3);
 	/* Two hours on, .50 has been idle past the longest window: the next
 	 * call drops it; the quarantined .51 stays. */
-	st->ops->rate_update(st, "192.0.2.53", 1000 + 7200, 1, 1, c);
+	add(st, "192.0.2.53", 1000 + 7200, 1, 1);
 	assert_int_equal(store_mem_count(st), 3);
-	assert_int_equal(st->ops->block_get(st, "192.0.2.51", 1000 + 7200,
-	    &got), STORE_OK);
+	assert_int_equal(find(st, "192.0.2.51", 1000 + 7200, &got), STORE_OK);
 	store_free(st);
 }
 
@@ -119,7 +160,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(store_mem_counts_each_key_in_every_window),
-		cmocka_unit_test(store_mem_quarantine_lasts_until_its_end),
+		cmocka_unit_test(
+		    store_mem_quarantine_lasts_until_its_end_and_clears_counts),
 		cmocka_unit_test(store_mem_forgets_the_least_recently_used_when_full),
 		cmocka_unit_test(store_mem_expires_idle_keys_but_keeps_quarantines),
 	};

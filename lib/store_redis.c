@@ -1,0 +1,893 @@
+/*
+ * store_redis -- the store in Redis.  See store_redis.h.
+ *
+ * Concurrency: libmilter runs many worker threads.  Each call takes a
+ * connection from the pool (under pool.lock, waiting at most the command
+ * timeout for one to come free), uses it alone, and gives it back; the
+ * script's SHA and the MAIL FROM cache have locks of their own.  The
+ * breaker is consulted before a connection is taken and told the outcome
+ * when it is given back.
+ *
+ * Errors: an I/O error (reset, timeout) closes that connection; an error
+ * reply (-LOADING, -OOM, -NOPERM, -READONLY, ...) leaves it usable.  Both
+ * count against the breaker and fail the call, which the engine turns into
+ * the configured fallback: never a count of zero, never "not quarantined".
+ * -NOSCRIPT (Redis restarted, or another node) is answered with EVAL,
+ * which also caches the script again.
+ */
+#include "zmconfig.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <hiredis/hiredis.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+
+#include "breaker.h"
+#include "event.h"
+#include "hostkey.h"
+#include "store_redis.h"
+
+/*
+ * KEYS[1] the rate key.  ARGV: messages, recipients (negative: take back),
+ * the time of the add to take back (0: now, from TIME), the key's TTL,
+ * then per window its bucket width and bucket count.  Returns the time
+ * used and, per window, the messages and recipients counted.  Fields of
+ * buckets that slid out are overwritten when their ring slot comes round;
+ * the TTL drops the key of a host gone quiet.
+ */
+static const char window_script[] =
+    "local now = tonumber(ARGV[3])\n"
+    "if now == 0 then now = tonumber(redis.call('TIME')[1]) end\n"
+    "local dm, dr = tonumber(ARGV[1]), tonumber(ARGV[2])\n"
+    "local h = {}\n"
+    "local raw = redis.call('HGETALL', KEYS[1])\n"
+    "for i = 1, #raw, 2 do h[raw[i]] = raw[i + 1] end\n"
+    "local out = { now }\n"
+    "local w = 0\n"
+    "for i = 5, #ARGV, 2 do\n"
+    "  local width, n = tonumber(ARGV[i]), tonumber(ARGV[i + 1])\n"
+    "  local slot = math.floor(now / width)\n"
+    "  local name = string.char(97 + w)\n"
+    "  local f = name .. (slot % n)\n"
+    "  local s, m, r = string.match(h[f] or '', '^(%d+):(%d+):(%d+)$')\n"
+    "  s, m, r = tonumber(s), tonumber(m) or 0, tonumber(r) or 0\n"
+    "  if s ~= slot then m, r = 0, 0 end\n"
+    "  if (dm > 0 or dr > 0) or (s == slot and (dm ~= 0 or dr ~= 0)) then\n"
+    "    h[f] = string.format('%d:%d:%d', slot, math.max(0, m + dm),\n"
+    "      math.max(0, r + dr))\n"
+    "    redis.call('HSET', KEYS[1], f, h[f])\n"
+    "  end\n"
+    "  local sm, sr = 0, 0\n"
+    "  for j = 0, n - 1 do\n"
+    "    local bs, bm, br = string.match(h[name .. j] or '',\n"
+    "      '^(%d+):(%d+):(%d+)$')\n"
+    "    bs = tonumber(bs)\n"
+    "    if bs and bs <= slot and slot - bs < n then\n"
+    "      sm, sr = sm + tonumber(bm), sr + tonumber(br)\n"
+    "    end\n"
+    "  end\n"
+    "  out[#out + 1] = sm\n"
+    "  out[#out + 1] = sr\n"
+    "  w = w + 1\n"
+    "end\n"
+    "redis.call('EXPIRE', KEYS[1], ARGV[4])\n"
+    "return out\n";
+
+#define KEY_MAX		(64 + sizeof("block:") + USERKEY_MAX)
+#define ARGS_MAX	(8 + 2 * STORE_WINDOWS_MAX)
+#define CACHE_SLOTS	1024
+#define POOL_MAX	256
+
+/* One command of a pipeline. */
+struct cmd {
+	int argc;
+	const char *argv[ARGS_MAX + 12];
+	size_t len[ARGS_MAX + 12];
+};
+
+struct cache_slot {
+	char key[USERKEY_MAX];
+	uint64_t expires_ms;
+	bool blocked;
+	struct store_block block;
+};
+
+struct redis_store {
+	struct store base;
+	const struct config *cfg;
+	struct config_redis_addr addr;
+	char name[300];			/* "redis 127.0.0.1:6379", for logs */
+	struct store_log log;
+	struct breaker breaker;
+	char window_args[2 * STORE_WINDOWS_MAX][16];
+	char rate_ttl[16];
+
+	pthread_mutex_t pool_lock;
+	pthread_cond_t pool_freed;
+	redisContext *idle[POOL_MAX];
+	unsigned nidle;
+	unsigned nopen;			/* idle and in use */
+	char sha[41];			/* "" until SCRIPT LOAD answered */
+
+	pthread_mutex_t cache_lock;
+	struct cache_slot cache[CACHE_SLOTS];
+
+	atomic_ulong round_trips;	/* pipelines sent, for the exit log */
+	atomic_ulong commands;
+};
+
+enum outcome {
+	OUTCOME_OK,
+	OUTCOME_REPLY_ERROR,	/* the connection is fine */
+	OUTCOME_IO_ERROR	/* the connection is not */
+};
+
+static uint64_t
+monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static struct timeval
+ms_timeval(unsigned ms)
+{
+	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000 };
+
+	return tv;
+}
+
+static void
+say(struct redis_store *rs, int prio, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+say(struct redis_store *rs, int prio, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if (rs->log.write == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	rs->log.write(rs->log.arg, prio, msg);
+}
+
+static void
+cmd_add(struct cmd *c, const char *arg)
+{
+	c->argv[c->argc] = arg;
+	c->len[c->argc] = strlen(arg);
+	c->argc++;
+}
+
+static void
+free_replies(redisReply **replies, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (replies[i] != NULL) {
+			freeReplyObject(replies[i]);
+			replies[i] = NULL;
+		}
+}
+
+/* Wait until fd is ready or the deadline passes; false on timeout. */
+static bool
+wait_fd(int fd, short events, uint64_t deadline_ms)
+{
+	struct pollfd p = { fd, events, 0 };
+	uint64_t now;
+	int rc;
+
+	for (;;) {
+		if ((now = monotonic_ms()) >= deadline_ms)
+			return false;
+		rc = poll(&p, 1, (int)(deadline_ms - now));
+		if (rc != 0)
+			return rc > 0 || errno != EINTR;  /* the I/O reports errors */
+	}
+}
+
+/*
+ * Send n commands at once and read the n replies, all within timeout_ms:
+ * a deadline for the whole exchange, not for each read, so a server that
+ * answers a byte at a time cannot hold a decision either.  False, with
+ * why, on an I/O error or a timeout; the connection is then unusable.
+ */
+static bool
+pipeline(redisContext *c, struct cmd *cmds, size_t n, redisReply **replies,
+    unsigned timeout_ms, char *why, size_t whylen)
+{
+	uint64_t deadline = monotonic_ms() + timeout_ms;
+	int done = 0;
+	size_t i;
+	void *r;
+
+	memset(replies, 0, n * sizeof(*replies));
+	for (i = 0; i < n; i++)
+		if (redisAppendCommandArgv(c, cmds[i].argc, cmds[i].argv,
+		    cmds[i].len) != REDIS_OK)
+			goto io_error;
+	while (!done) {
+		if (!wait_fd(c->fd, POLLOUT, deadline))
+			goto timeout;
+		if (redisBufferWrite(c, &done) != REDIS_OK)
+			goto io_error;
+	}
+	for (i = 0; i < n; i++) {
+		for (;;) {
+			if (redisGetReplyFromReader(c, &r) != REDIS_OK)
+				goto io_error;
+			if (r != NULL)
+				break;
+			if (!wait_fd(c->fd, POLLIN, deadline))
+				goto timeout;
+			if (redisBufferRead(c) != REDIS_OK)
+				goto io_error;
+		}
+		replies[i] = r;
+	}
+	return true;
+timeout:
+	snprintf(why, whylen, "timed out after %u ms", timeout_ms);
+	free_replies(replies, n);
+	return false;
+io_error:
+	snprintf(why, whylen, "%s", c->errstr[0] != '\0' ? c->errstr
+	    : "I/O error");
+	free_replies(replies, n);
+	return false;
+}
+
+
+/* The first error reply among n, or NULL. */
+static const redisReply *
+first_error(redisReply **replies, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (replies[i] != NULL && replies[i]->type == REDIS_REPLY_ERROR)
+			return replies[i];
+	return NULL;
+}
+
+/* A new connection, authenticated, on the right database, with the
+ * script loaded (one round trip after the connect); NULL with why on
+ * failure, and *sha set on success. */
+static redisContext *
+connect_one(struct redis_store *rs, char *sha, char *why, size_t whylen)
+{
+	static const char *const what[] = { "AUTH", "SELECT", "SCRIPT LOAD" };
+	const struct config *cfg = rs->cfg;
+	struct timeval ctv = ms_timeval(cfg->redis_connect_timeout_ms);
+	struct cmd cmds[3];
+	redisReply *replies[3];
+	const char *step[3];
+	redisContext *c;
+	size_t n = 0, i;
+	char db[16];
+
+	c = rs->addr.is_unix ? redisConnectUnixWithTimeout(rs->addr.path, ctv)
+	    : redisConnectWithTimeout(rs->addr.host, rs->addr.port, ctv);
+	if (c == NULL || c->err) {
+		snprintf(why, whylen, "connect: %s",
+		    c != NULL ? c->errstr : "out of memory");
+		goto fail;
+	}
+	/* The deadline of each exchange is ours (pipeline()); the socket
+	 * timeout only stops a write from blocking for ever. */
+	redisSetTimeout(c, ms_timeval(cfg->redis_timeout_ms));
+	memset(cmds, 0, sizeof(cmds));
+	if (*cfg->redis_password != '\0') {
+		step[n] = what[0];
+		cmd_add(&cmds[n], "AUTH");
+		if (*cfg->redis_user != '\0')
+			cmd_add(&cmds[n], cfg->redis_user);
+		cmd_add(&cmds[n++], cfg->redis_password);
+	}
+	if (cfg->redis_db != 0) {
+		step[n] = what[1];
+		snprintf(db, sizeof(db), "%u", cfg->redis_db);
+		cmd_add(&cmds[n], "SELECT");
+		cmd_add(&cmds[n++], db);
+	}
+	step[n] = what[2];
+	cmd_add(&cmds[n], "SCRIPT");
+	cmd_add(&cmds[n], "LOAD");
+	cmd_add(&cmds[n++], window_script);
+	if (!pipeline(c, cmds, n, replies, cfg->redis_timeout_ms, why, whylen))
+		goto fail;
+	for (i = 0; i < n; i++) {
+		if (replies[i]->type == REDIS_REPLY_ERROR) {
+			snprintf(why, whylen, "%s: %s", step[i], replies[i]->str);
+			free_replies(replies, n);
+			goto fail;
+		}
+	}
+	if (replies[n - 1]->type != REDIS_REPLY_STRING ||
+	    replies[n - 1]->len != 40) {
+		snprintf(why, whylen, "SCRIPT LOAD: unexpected reply");
+		free_replies(replies, n);
+		goto fail;
+	}
+	memcpy(sha, replies[n - 1]->str, 41);
+	free_replies(replies, n);
+	return c;
+fail:
+	if (c != NULL)
+		redisFree(c);
+	return NULL;
+}
+
+/* Close the idle connections: after one died (Redis restarted, a
+ * network cut) the others are likely as dead, and the next call had
+ * better open a fresh one than find that out too. */
+static void
+pool_flush_idle(struct redis_store *rs)
+{
+	redisContext *stale[POOL_MAX];
+	unsigned n, i;
+
+	pthread_mutex_lock(&rs->pool_lock);
+	n = rs->nidle;
+	memcpy(stale, rs->idle, n * sizeof(stale[0]));
+	rs->nidle = 0;
+	rs->nopen -= n;
+	pthread_cond_broadcast(&rs->pool_freed);
+	pthread_mutex_unlock(&rs->pool_lock);
+	for (i = 0; i < n; i++)
+		redisFree(stale[i]);
+}
+
+/* A timed out connect or exchange: waiting again would cost as much. */
+static bool
+is_timeout(const char *why)
+{
+	return strstr(why, "timed out") != NULL ||
+	    strstr(why, "temporarily unavailable") != NULL;
+}
+
+static void
+note_failure(struct redis_store *rs, const char *why, bool timeout)
+{
+	if (breaker_failure(&rs->breaker, monotonic_ms(), timeout) !=
+	    BREAKER_LOST)
+		return;
+	say(rs, LOG_WARNING, "%s: unreachable: %s; fallback %s", rs->name, why,
+	    config_fallback_name(rs->cfg->redis_fallback));
+	pool_flush_idle(rs);
+}
+
+/*
+ * A connection to use, or NULL (the reason via store_fail()) when Redis
+ * may not or cannot be used now.  The caller gives it back with
+ * pool_put().
+ */
+static redisContext *
+pool_get(struct redis_store *rs)
+{
+	uint64_t deadline = monotonic_ms() + rs->cfg->redis_timeout_ms;
+	struct timespec until;
+	redisContext *c = NULL;
+	char why[256], sha[41] = "";
+
+	if (!breaker_allow(&rs->breaker, monotonic_ms())) {
+		store_fail("%s: unreachable, not tried (circuit open)", rs->name);
+		return NULL;
+	}
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += (time_t)(rs->cfg->redis_timeout_ms / 1000);
+	until.tv_nsec += (long)(rs->cfg->redis_timeout_ms % 1000) * 1000000;
+	if (until.tv_nsec >= 1000000000) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&rs->pool_lock);
+	while (rs->nidle == 0 && rs->nopen >= rs->cfg->redis_connections &&
+	    monotonic_ms() < deadline)
+		pthread_cond_timedwait(&rs->pool_freed, &rs->pool_lock, &until);
+	if (rs->nidle > 0)
+		c = rs->idle[--rs->nidle];
+	else if (rs->nopen < rs->cfg->redis_connections)
+		rs->nopen++;		/* ours to open, outside the lock */
+	else {
+		pthread_mutex_unlock(&rs->pool_lock);
+		store_fail("%s: all %u connections busy", rs->name,
+		    rs->cfg->redis_connections);
+		return NULL;
+	}
+	pthread_mutex_unlock(&rs->pool_lock);
+	if (c != NULL)
+		return c;
+
+	if ((c = connect_one(rs, sha, why, sizeof(why))) == NULL) {
+		pthread_mutex_lock(&rs->pool_lock);
+		rs->nopen--;
+		pthread_cond_signal(&rs->pool_freed);
+		pthread_mutex_unlock(&rs->pool_lock);
+		/* Nothing listening, or too slow to answer: stop asking at
+		 * once rather than after three more messages have waited. */
+		note_failure(rs, why, is_timeout(why) ||
+		    strncmp(why, "connect:", 8) == 0);
+		store_fail("%s: %s", rs->name, why);
+		return NULL;
+	}
+	pthread_mutex_lock(&rs->pool_lock);
+	memcpy(rs->sha, sha, sizeof(rs->sha));
+	pthread_mutex_unlock(&rs->pool_lock);
+	return c;
+}
+
+/* Give a connection back, telling the breaker how it went. */
+static void
+pool_put(struct redis_store *rs, redisContext *c, enum outcome outcome,
+    const char *why)
+{
+	if (outcome == OUTCOME_OK) {
+		if (breaker_success(&rs->breaker, monotonic_ms()) == BREAKER_BACK)
+			say(rs, LOG_NOTICE, "%s: answering again", rs->name);
+	}
+	pthread_mutex_lock(&rs->pool_lock);
+	if (outcome == OUTCOME_IO_ERROR) {
+		rs->nopen--;
+	} else {
+		rs->idle[rs->nidle++] = c;
+		c = NULL;
+	}
+	pthread_cond_signal(&rs->pool_freed);
+	pthread_mutex_unlock(&rs->pool_lock);
+	if (outcome != OUTCOME_OK) {
+		note_failure(rs, why, is_timeout(why));
+		store_fail("%s: %s", rs->name, why);
+	}
+	if (c != NULL) {
+		redisFree(c);
+		pool_flush_idle(rs);
+	}
+}
+
+/*
+ * One round trip on connection c; false if it failed (c is then given
+ * back as broken and the failure accounted).
+ */
+static bool
+exchange_on(struct redis_store *rs, redisContext *c, struct cmd *cmds,
+    size_t n, redisReply **replies)
+{
+	char why[256];
+
+	atomic_fetch_add(&rs->round_trips, 1);
+	atomic_fetch_add(&rs->commands, n);
+	if (pipeline(c, cmds, n, replies, rs->cfg->redis_timeout_ms, why,
+	    sizeof(why)))
+		return true;
+	pool_put(rs, c, OUTCOME_IO_ERROR, why);
+	return false;
+}
+
+/*
+ * One round trip on a pooled connection: the connection, whose replies
+ * the caller checks before giving it back with done(); NULL if Redis
+ * could not be asked (the reason in store_error()).
+ */
+static redisContext *
+exchange(struct redis_store *rs, struct cmd *cmds, size_t n,
+    redisReply **replies)
+{
+	redisContext *c = pool_get(rs);
+
+	return c != NULL && exchange_on(rs, c, cmds, n, replies) ? c : NULL;
+}
+
+/* Give c back; why is NULL if its replies made sense, else what was
+ * wrong with them (an error reply, an answer of the wrong shape), which
+ * counts against the breaker like any failure. */
+static enum store_status
+done(struct redis_store *rs, redisContext *c, const char *why)
+{
+	pool_put(rs, c, why == NULL ? OUTCOME_OK : OUTCOME_REPLY_ERROR, why);
+	return why == NULL ? STORE_OK : STORE_ERROR;
+}
+
+/* Why a set of replies is no good: the first error reply's text. */
+static const char *
+error_text(redisReply **replies, size_t n, char *buf, size_t len)
+{
+	const redisReply *err = first_error(replies, n);
+
+	if (err == NULL)
+		return NULL;
+	snprintf(buf, len, "%s", err->str);
+	return buf;
+}
+
+static void
+make_key(const struct redis_store *rs, char buf[KEY_MAX], const char *kind,
+    const char *key)
+{
+	snprintf(buf, KEY_MAX, "%s%s:%s", rs->cfg->redis_prefix, kind, key);
+}
+
+/* Fill an EVALSHA (or, with sha NULL, an EVAL) of the window script. */
+static void
+window_cmd(struct redis_store *rs, struct cmd *cmd, const char *sha,
+    const char *key, const char *nums[4])
+{
+	unsigned i;
+
+	memset(cmd, 0, sizeof(*cmd));
+	cmd_add(cmd, sha != NULL ? "EVALSHA" : "EVAL");
+	cmd_add(cmd, sha != NULL ? sha : window_script);
+	cmd_add(cmd, "1");
+	cmd_add(cmd, key);
+	for (i = 0; i < 4; i++)
+		cmd_add(cmd, nums[i]);
+	for (i = 0; i < 2 * rs->cfg->nwindows; i++)
+		cmd_add(cmd, rs->window_args[i]);
+}
+
+static bool
+parse_counts(const struct redis_store *rs, const redisReply *r, time_t *now,
+    struct window_count counts[STORE_WINDOWS_MAX])
+{
+	unsigned i;
+
+	if (r->type != REDIS_REPLY_ARRAY ||
+	    r->elements != 1 + 2 * rs->cfg->nwindows)
+		return false;
+	for (i = 0; i < r->elements; i++)
+		if (r->element[i]->type != REDIS_REPLY_INTEGER ||
+		    r->element[i]->integer < 0)
+			return false;
+	*now = (time_t)r->element[0]->integer;
+	for (i = 0; i < rs->cfg->nwindows; i++) {
+		counts[i].msgs = (uint32_t)r->element[1 + 2 * i]->integer;
+		counts[i].rcpts = (uint32_t)r->element[2 + 2 * i]->integer;
+	}
+	return true;
+}
+
+static enum store_status
+redis_rate_update(struct store *st, const char *const keys[], size_t n,
+    time_t *now, int32_t dmsgs, int32_t drcpts,
+    struct window_count counts[][STORE_WINDOWS_MAX])
+{
+	struct redis_store *rs = (struct redis_store *)st;
+	char rkeys[STORE_SUBJECTS_MAX][KEY_MAX], dm[16], dr[16], at[24], sha[41];
+	const char *nums[4] = { dm, dr, at, rs->rate_ttl };
+	struct cmd cmds[STORE_SUBJECTS_MAX];
+	redisReply *replies[STORE_SUBJECTS_MAX];
+	const redisReply *first;
+	const char *why;
+	redisContext *c;
+	char text[256];
+	size_t k;
+
+	snprintf(dm, sizeof(dm), "%d", (int)dmsgs);
+	snprintf(dr, sizeof(dr), "%d", (int)drcpts);
+	/* An add uses Redis's clock; taking it back names that time. */
+	snprintf(at, sizeof(at), "%lld", dmsgs < 0 || drcpts < 0
+	    ? (long long)*now : 0LL);
+	pthread_mutex_lock(&rs->pool_lock);
+	memcpy(sha, rs->sha, sizeof(sha));
+	pthread_mutex_unlock(&rs->pool_lock);
+	for (k = 0; k < n; k++) {
+		make_key(rs, rkeys[k], "rate", keys[k]);
+		window_cmd(rs, &cmds[k], sha[0] != '\0' ? sha : NULL, rkeys[k],
+		    nums);
+	}
+	if ((c = exchange(rs, cmds, n, replies)) == NULL)
+		return STORE_ERROR;
+	first = first_error(replies, n);
+	if (first != NULL && strncmp(first->str, "NOSCRIPT", 8) == 0) {
+		/* Redis lost its script cache; EVAL reloads it. */
+		free_replies(replies, n);
+		for (k = 0; k < n; k++)
+			window_cmd(rs, &cmds[k], NULL, rkeys[k], nums);
+		if (!exchange_on(rs, c, cmds, n, replies))
+			return STORE_ERROR;
+	}
+	why = error_text(replies, n, text, sizeof(text));
+	for (k = 0; why == NULL && k < n; k++)
+		if (!parse_counts(rs, replies[k], now, counts[k]))
+			why = "unexpected reply from the window script";
+	free_replies(replies, n);
+	return done(rs, c, why);
+}
+
+static bool
+cache_lookup(struct redis_store *rs, const char *key, uint64_t now_ms,
+    bool *blocked, struct store_block *out)
+{
+	struct cache_slot *s;
+	bool hit;
+
+	pthread_mutex_lock(&rs->cache_lock);
+	s = &rs->cache[hostkey_hash(key) % CACHE_SLOTS];
+	hit = s->expires_ms > now_ms && strcmp(s->key, key) == 0;
+	if (hit) {
+		*blocked = s->blocked;
+		if (s->blocked)
+			*out = s->block;
+	}
+	pthread_mutex_unlock(&rs->cache_lock);
+	return hit;
+}
+
+static void
+cache_store(struct redis_store *rs, const char *key, uint64_t now_ms,
+    bool blocked, const struct store_block *block)
+{
+	struct cache_slot *s;
+
+	pthread_mutex_lock(&rs->cache_lock);
+	s = &rs->cache[hostkey_hash(key) % CACHE_SLOTS];
+	snprintf(s->key, sizeof(s->key), "%s", key);
+	s->expires_ms = now_ms + STORE_REDIS_CACHE_MS;
+	s->blocked = blocked;
+	if (blocked)
+		s->block = *block;
+	pthread_mutex_unlock(&rs->cache_lock);
+}
+
+/* A block record from HGETALL's field/value array; false if empty. */
+static bool
+parse_block(const redisReply *r, struct store_block *b)
+{
+	const char *f, *v;
+	size_t i;
+
+	if (r->type != REDIS_REPLY_ARRAY || r->elements == 0)
+		return false;
+	memset(b, 0, sizeof(*b));
+	for (i = 0; i + 1 < r->elements; i += 2) {
+		if (r->element[i]->type != REDIS_REPLY_STRING ||
+		    r->element[i + 1]->type != REDIS_REPLY_STRING)
+			continue;
+		f = r->element[i]->str;
+		v = r->element[i + 1]->str;
+		if (strcmp(f, "reason") == 0)
+			snprintf(b->reason, sizeof(b->reason), "%s", v);
+		else if (strcmp(f, "relay") == 0)
+			snprintf(b->relay, sizeof(b->relay), "%s", v);
+		else if (strcmp(f, "score") == 0)
+			b->score = atoi(v);
+		else if (strcmp(f, "since") == 0)
+			b->since = (time_t)strtoll(v, NULL, 10);
+		else if (strcmp(f, "until") == 0)
+			b->until = (time_t)strtoll(v, NULL, 10);
+	}
+	return true;
+}
+
+static enum store_status
+redis_block_find(struct store *st, const char *const keys[], size_t n,
+    time_t now, size_t *which, struct store_block *out)
+{
+	struct redis_store *rs = (struct redis_store *)st;
+	char rkeys[STORE_SUBJECTS_MAX][KEY_MAX];
+	struct cmd cmds[STORE_SUBJECTS_MAX];
+	redisReply *replies[STORE_SUBJECTS_MAX];
+	size_t k, ask[STORE_SUBJECTS_MAX], nask = 0;
+	uint64_t now_ms = monotonic_ms();
+	struct store_block block;
+	bool blocked, found = false;
+	const char *why;
+	redisContext *c;
+	char text[256];
+
+	(void)now;	/* Redis expires the keys itself */
+	for (k = 0; k < n; k++) {
+		if (!cache_lookup(rs, keys[k], now_ms, &blocked, &block)) {
+			ask[nask++] = k;
+		} else if (blocked) {
+			*which = k;
+			*out = block;
+			return STORE_OK;
+		}
+	}
+	if (nask == 0)
+		return STORE_NOTFOUND;
+	for (k = 0; k < nask; k++) {
+		make_key(rs, rkeys[k], "block", keys[ask[k]]);
+		memset(&cmds[k], 0, sizeof(cmds[k]));
+		cmd_add(&cmds[k], "HGETALL");
+		cmd_add(&cmds[k], rkeys[k]);
+	}
+	if ((c = exchange(rs, cmds, nask, replies)) == NULL)
+		return STORE_ERROR;
+	why = error_text(replies, nask, text, sizeof(text));
+	for (k = 0; why == NULL && k < nask; k++)
+		if (replies[k]->type != REDIS_REPLY_ARRAY)
+			why = "HGETALL: unexpected reply";
+	for (k = 0; why == NULL && k < nask; k++) {
+		blocked = parse_block(replies[k], &block);
+		cache_store(rs, keys[ask[k]], now_ms, blocked, &block);
+		if (blocked && !found) {
+			*which = ask[k];
+			*out = block;
+			found = true;
+		}
+	}
+	free_replies(replies, nask);
+	if (done(rs, c, why) != STORE_OK)
+		return STORE_ERROR;
+	return found ? STORE_OK : STORE_NOTFOUND;
+}
+
+static enum store_status
+redis_quarantine(struct store *st, const struct store_quarantine *q)
+{
+	struct redis_store *rs = (struct redis_store *)st;
+	char bkeys[STORE_SUBJECTS_MAX][KEY_MAX], rkeys[STORE_SUBJECTS_MAX][KEY_MAX];
+	char events[KEY_MAX], score[16], since[24], until[24], ttl[24];
+	char maxlen[24], event_ttl[16];
+	struct cmd cmds[5 * STORE_SUBJECTS_MAX + 3];
+	redisReply *replies[5 * STORE_SUBJECTS_MAX + 3];
+	struct event_quarantine ev;
+	struct store_block block;
+	size_t k, n = 0, i;
+	const char *why;
+	redisContext *c;
+	char text[256], *json;
+
+	memset(&block, 0, sizeof(block));
+	block.since = q->since;
+	block.until = q->until;
+	block.score = q->score->total;
+	score_explain(q->score, block.reason, sizeof(block.reason));
+	snprintf(block.relay, sizeof(block.relay), "%s", q->relay);
+	snprintf(score, sizeof(score), "%d", block.score);
+	snprintf(since, sizeof(since), "%lld", (long long)q->since);
+	snprintf(until, sizeof(until), "%lld", (long long)q->until);
+	snprintf(ttl, sizeof(ttl), "%lld", (long long)(q->until - q->since));
+	snprintf(maxlen, sizeof(maxlen), "%lu", rs->cfg->event_stream_max);
+	snprintf(event_ttl, sizeof(event_ttl), "%u", rs->cfg->event_ttl_s);
+
+	ev.host = q->keys[0];
+	ev.user = q->keys[1];
+	ev.score = q->score;
+	ev.relay = q->relay;
+	ev.since = q->since;
+	ev.until = q->until;
+	ev.queue_id = q->queue_id;
+	json = event_quarantine_json(&ev, rs->cfg->hmac_key,
+	    rs->cfg->hmac_key_len);
+	if (json == NULL)
+		return store_fail("%s: cannot build the event: out of memory",
+		    rs->name);
+
+	memset(cmds, 0, sizeof(cmds));
+	for (k = 0; k < STORE_SUBJECTS_MAX; k++) {
+		if (q->keys[k] == NULL)
+			continue;
+		make_key(rs, bkeys[k], "block", q->keys[k]);
+		make_key(rs, rkeys[k], "rate", q->keys[k]);
+		/* The record and its TTL together, or neither. */
+		cmd_add(&cmds[n++], "MULTI");
+		cmd_add(&cmds[n], "HSET");
+		cmd_add(&cmds[n], bkeys[k]);
+		cmd_add(&cmds[n], "reason");
+		cmd_add(&cmds[n], block.reason);
+		cmd_add(&cmds[n], "score");
+		cmd_add(&cmds[n], score);
+		cmd_add(&cmds[n], "since");
+		cmd_add(&cmds[n], since);
+		cmd_add(&cmds[n], "relay");
+		cmd_add(&cmds[n], block.relay);
+		cmd_add(&cmds[n], "until");
+		cmd_add(&cmds[n++], until);
+		cmd_add(&cmds[n], "EXPIRE");
+		cmd_add(&cmds[n], bkeys[k]);
+		cmd_add(&cmds[n++], ttl);
+		cmd_add(&cmds[n++], "EXEC");
+		cmd_add(&cmds[n], "DEL");
+		cmd_add(&cmds[n++], rkeys[k]);
+	}
+	snprintf(events, sizeof(events), "%sevents", rs->cfg->redis_prefix);
+	cmd_add(&cmds[n], "XADD");
+	cmd_add(&cmds[n], events);
+	cmd_add(&cmds[n], "MAXLEN");
+	cmd_add(&cmds[n], "~");
+	cmd_add(&cmds[n], maxlen);
+	cmd_add(&cmds[n], "*");
+	cmd_add(&cmds[n], "json");
+	cmd_add(&cmds[n++], json);
+	cmd_add(&cmds[n], "EXPIRE");
+	cmd_add(&cmds[n], events);
+	cmd_add(&cmds[n++], event_ttl);
+	cmd_add(&cmds[n], "PUBLISH");
+	cmd_add(&cmds[n], events);
+	cmd_add(&cmds[n++], json);
+
+	c = exchange(rs, cmds, n, replies);
+	free(json);
+	if (c == NULL)
+		return STORE_ERROR;
+	why = error_text(replies, n, text, sizeof(text));
+	/* A transaction that failed inside (EXEC gives nil or errors). */
+	for (i = 0; why == NULL && i < n; i++)
+		if (strcmp(cmds[i].argv[0], "EXEC") == 0 &&
+		    (replies[i]->type != REDIS_REPLY_ARRAY ||
+		    first_error(replies[i]->element, replies[i]->elements)))
+			why = "quarantine record not written (EXEC failed)";
+	free_replies(replies, n);
+	if (done(rs, c, why) != STORE_OK)
+		return STORE_ERROR;
+	for (k = 0; k < STORE_SUBJECTS_MAX; k++)
+		if (q->keys[k] != NULL)
+			cache_store(rs, q->keys[k], monotonic_ms(), true, &block);
+	return STORE_OK;
+}
+
+static void
+redis_free(struct store *st)
+{
+	struct redis_store *rs = (struct redis_store *)st;
+	unsigned i;
+
+	say(rs, LOG_NOTICE, "%s: %lu round trips, %lu commands", rs->name,
+	    atomic_load(&rs->round_trips), atomic_load(&rs->commands));
+	for (i = 0; i < rs->nidle; i++)
+		redisFree(rs->idle[i]);
+	breaker_destroy(&rs->breaker);
+	pthread_cond_destroy(&rs->pool_freed);
+	pthread_mutex_destroy(&rs->pool_lock);
+	pthread_mutex_destroy(&rs->cache_lock);
+	free(rs);
+}
+
+static const struct store_ops redis_ops = {
+	.rate_update = redis_rate_update,
+	.block_find = redis_block_find,
+	.quarantine = redis_quarantine,
+	.free = redis_free,
+};
+
+struct store *
+store_redis_new(const struct config *cfg, const struct store_log *log)
+{
+	struct redis_store *rs;
+	unsigned i, width, longest = 0;
+
+	if ((rs = calloc(1, sizeof(*rs))) == NULL)
+		return NULL;
+	rs->base.ops = &redis_ops;
+	rs->cfg = cfg;
+	rs->log = *log;
+	if (!config_redis_address(cfg->redis, &rs->addr)) {
+		free(rs);
+		return NULL;
+	}
+	snprintf(rs->name, sizeof(rs->name), "redis %s", cfg->redis);
+	for (i = 0; i < cfg->nwindows; i++) {
+		width = cfg->windows[i].spec.length_s / cfg->windows[i].spec.buckets;
+		snprintf(rs->window_args[2 * i], sizeof(rs->window_args[0]), "%u",
+		    width);
+		snprintf(rs->window_args[2 * i + 1], sizeof(rs->window_args[0]),
+		    "%u", cfg->windows[i].spec.buckets);
+		/* Kept one bucket past the window, then dropped if idle. */
+		if (cfg->windows[i].spec.length_s + width > longest)
+			longest = cfg->windows[i].spec.length_s + width;
+	}
+	snprintf(rs->rate_ttl, sizeof(rs->rate_ttl), "%u", longest);
+	breaker_init(&rs->breaker);
+	pthread_mutex_init(&rs->pool_lock, NULL);
+	pthread_cond_init(&rs->pool_freed, NULL);
+	pthread_mutex_init(&rs->cache_lock, NULL);
+	return &rs->base;
+}
