@@ -1,0 +1,108 @@
+#!/bin/bash
+# Counts live in Redis: after N messages from a host, HGETALL
+# zm:rate:<host> holds fields "<w><i>" = "slot:msgs:rcpts" whose msgs sum
+# (per window) is N and rcpts sum the recipients sent; a refused
+# (tempfailed) message is not counted, so the sums stay and its retry
+# sees the same count; the key's TTL is between the longest window and
+# that + length/buckets; with a SASL login, zm:rate:user:<login> counts
+# too (miltertest part: rate_counts_in_redis.lua).
+. "$(dirname "$0")/rtest.sh"
+rt_require
+
+zm_redis_start || { ok 1 "redis-server starts"; plan "$zm_ntest"; exit 1; }
+
+rt_start M \
+    'window "1m" {' 'length = 60' 'buckets = 6' 'messages = 5' 'recipients = 0' 'points = 60' '}' \
+    'window "10m" {' 'length = 600' 'buckets = 10' 'messages = 1000' 'recipients = 10000' 'points = 10' '}' \
+    'threshold_tag = 0' 'threshold_tempfail = 50' 'threshold_reject = 0' 'threshold_quarantine = 0' \
+    'reply_tempfail = "ZM-TEMP rate"'
+PM=${rt_port[M]}
+H=192.0.2.70
+
+# fields_ok KEY: every field is a0..a5 (window 1m, 10 s buckets) or b0..b9
+# (window 10m, 60 s buckets), every value slot:msgs:rcpts with slot the
+# bucket's number (unix time / bucket length) within the window, and the
+# field's index that slot modulo the window's buckets
+fields_ok() {
+    rhash "$1" | awk -F= -v now="$(rcli TIME | head -1)" '
+        { n++ }
+        $1 !~ /^[ab][0-9]+$/ || $2 !~ /^[0-9]+:[0-9]+:[0-9]+$/ { bad = bad " " $0; next }
+        {
+            w = substr($1, 1, 1); i = substr($1, 2) + 0; split($2, v, ":")
+            bl = (w == "a") ? 10 : 60; nb = (w == "a") ? 6 : 10
+            cur = int(now / bl)
+            if (i >= nb || v[1] > cur || v[1] <= cur - nb || v[1] % nb != i)
+                bad = bad " " $0
+        }
+        END { if (n == 0) print "no fields"; else if (bad != "") print "bad (now " now "):" bad }'
+}
+# ttl_ok KEY: longest window (600) <= TTL + 5 s of slack, TTL <= 600 + 60
+ttl_ok() {
+    local t
+    t=$(rcli TTL "$1")
+    ok "$( [ "$t" -ge 595 ] && [ "$t" -le 660 ]; echo $?)" "$1 TTL between 600 and 600 + 600/10 ($t)"
+}
+
+zmc "raw client: $H C1-C3 (1, 2, 3 recipients) accepted" <<EOF
+$PM accept $H qid=C1 rcpts=1
+$PM accept $H qid=C2 rcpts=2
+$PM accept $H qid=C3 rcpts=3
+EOF
+is "$(rcli TYPE "zm:rate:$H")" hash "zm:rate:$H is a hash"
+is "$(fields_ok "zm:rate:$H")" "" "zm:rate:$H fields are a0..a5 / b0..b9 = slot:msgs:rcpts, index = slot mod buckets, slot current"
+is "$(rsum "zm:rate:$H" a)" "3 6" "window a (1m): msgs sum 3, rcpts sum 6"
+is "$(rsum "zm:rate:$H" b)" "3 6" "window b (10m): msgs sum 3, rcpts sum 6"
+ttl_ok "zm:rate:$H"
+
+zmc "raw client: $H C4 C5 accepted" <<EOF
+$PM accept $H qid=C4
+$PM accept $H qid=C5
+EOF
+is "$(rsum "zm:rate:$H" a)" "5 8" "after C4 C5: window a msgs 5, rcpts 8"
+zmc "raw client: C6 (4 recipients, the 6th message) tempfailed with '451 4.7.1 ZM-TEMP rate'" <<EOF
+$PM refuse-eom $H qid=C6 rcpts=4 text='451 4.7.1 ZM-TEMP rate'
+EOF
+is "$(rsum "zm:rate:$H" a)" "5 8" "C6 refused: window a still msgs 5, rcpts 8 (not counted)"
+is "$(rsum "zm:rate:$H" b)" "5 8" "C6 refused: window b still msgs 5, rcpts 8"
+zmc "raw client: C7 (retry) tempfailed again" <<EOF
+$PM refuse-eom $H qid=C7 rcpts=4 text='451 4.7.1 ZM-TEMP rate'
+EOF
+is "$(rsum "zm:rate:$H" a)" "5 8" "C7 refused: window a still msgs 5, rcpts 8"
+is "$(fields_ok "zm:rate:$H")" "" "zm:rate:$H fields still well-formed after the take-backs"
+ttl_ok "zm:rate:$H"
+
+export ZM_PORT=$PM
+rc=0
+miltertest -s "$ZM_REDIS_TDIR/rate_counts_in_redis.lua" >"$T/lua.out" 2>&1 || rc=$?
+is "$rc" 0 "miltertest: login carol@example.net, C8 C9 (2 recipients) from 192.0.2.71, C10 from 2001:db8:7::1, accepted"
+[ "$rc" = 0 ] || diag "$(cat "$T/lua.out")"
+
+U=zm:rate:user:carol@example.net
+is "$(rsum "$U" a)" "3 5" "$U window a: msgs 3, rcpts 5"
+is "$(rsum "$U" b)" "3 5" "$U window b: msgs 3, rcpts 5"
+is "$(fields_ok "$U")" "" "$U fields well-formed"
+ttl_ok "$U"
+is "$(rsum zm:rate:192.0.2.71 a)" "2 4" "zm:rate:192.0.2.71 window a: msgs 2, rcpts 4"
+is "$(rsum zm:rate:2001:db8:7::/64 a)" "1 1" "zm:rate:2001:db8:7::/64 window a: msgs 1, rcpts 1"
+is "$(rsum "zm:rate:$H" a)" "5 8" "zm:rate:$H unchanged by the others"
+
+rt_acl_clean
+rt_stop M
+
+h='host=192\.0\.2\.70 user=-'
+rlog_has M "$(dl C1 "action=accept $h score=0 reasons=- rcpts=1")" "C1 accepted"
+rlog_has M "$(dl C3 "action=accept $h score=0 reasons=- rcpts=3")" "C3 accepted, rcpts=3"
+rlog_has M "$(dl C5 "action=accept $h score=0 reasons=- rcpts=1")" "C5 accepted (count 5 of 5)"
+rlog_has M "$(dl C6 "action=tempfail $h score=60 reasons=msgs1m=6/5\(\+60\) rcpts=4")" \
+    "C6 logged action=tempfail reasons=msgs1m=6/5(+60)"
+rlog_has M "$(dl C7 "action=tempfail $h score=60 reasons=msgs1m=6/5\(\+60\) rcpts=4")" \
+    "C7 logged msgs1m=6/5 again: C6 was not counted"
+u='user=user:carol@example\.net'
+rlog_has M "$(dl C9 "action=accept host=192\.0\.2\.71 $u score=0 reasons=- rcpts=2")" "C9 accepted with the login"
+rlog_has M "$(dl C10 "action=accept host=2001:db8:7::/64 $u score=0 reasons=- rcpts=1")" \
+    "C10 accepted from 2001:db8:7::/64 with the login"
+rlog_count M ': action=' 10 "ten decision lines"
+rlog_lacks M 'fallback=|unreachable' "every decision used Redis (no fallback, no unreachable)"
+
+plan "$zm_ntest"
+zm_done
