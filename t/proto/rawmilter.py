@@ -56,6 +56,8 @@ class Milter:
         except OSError as e:
             raise Failure("%s: connect to 127.0.0.1:%s: %s" % (label, port, e))
         self.s.settimeout(timeout)
+        # an MTA's small packets must not wait for Nagle and delayed ACKs
+        self.s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.actions = 0
         self.proto = 0
 
