@@ -40,6 +40,9 @@ static const struct int_bound int_bounds[] = {
 	{ "redis_connections", 1, 256 },
 	{ "event_stream_max", 100, 100000000 },
 	{ "event_ttl", 60, 31536000 },
+	{ "dns_budget_ms", 10, 10000 },
+	{ "dns_cache_size", 16, 10000000 },
+	{ "dns_health_interval", 0, 86400 },
 	{ "length", 10, 604800 },
 	{ "buckets", 1, WINDOW_BUCKETS_MAX },
 	{ "messages", 0, 1000000000 },
@@ -65,6 +68,8 @@ static const struct word_choice word_choices[] = {
 	{ "redis_fallback", "local", CONFIG_FALLBACK_LOCAL },
 	{ "redis_fallback", "accept", CONFIG_FALLBACK_ACCEPT },
 	{ "redis_fallback", "tempfail", CONFIG_FALLBACK_TEMPFAIL },
+	{ "type", "ip", DNSBL_KIND_IP },
+	{ "type", "domain", DNSBL_KIND_DOMAIN },
 };
 
 static const struct config_window default_windows[] = {
@@ -82,6 +87,15 @@ static int validate_window(cfg_t *cfg, cfg_opt_t *opt);
 static int validate_redis(cfg_t *cfg, cfg_opt_t *opt);
 static int validate_token(cfg_t *cfg, cfg_opt_t *opt);
 static int validate_secret_file(cfg_t *cfg, cfg_opt_t *opt);
+static int validate_dnsbl(cfg_t *cfg, cfg_opt_t *opt);
+static int validate_codes(cfg_t *cfg, cfg_opt_t *opt);
+static int validate_forwarders(cfg_t *cfg, cfg_opt_t *opt);
+
+static cfg_opt_t dnsbl_opts[] = {
+	CFG_STR("type", "ip", CFGF_NONE),
+	CFG_STR_LIST("codes", "{}", CFGF_NONE),
+	CFG_END()
+};
 
 static cfg_opt_t window_opts[] = {
 	CFG_INT("length", 60, CFGF_NONE),
@@ -132,6 +146,11 @@ static cfg_opt_t top_opts[] = {
 	CFG_INT("event_ttl", 604800, CFGF_NONE),
 	CFG_STR("hmac_key_file", "", CFGF_NONE),
 	CFG_STR("relay_name", "", CFGF_NONE),
+	CFG_SEC("dnsbl", dnsbl_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
+	CFG_STR_LIST("dns_forwarders", "{}", CFGF_NONE),
+	CFG_INT("dns_budget_ms", 300, CFGF_NONE),
+	CFG_INT("dns_cache_size", 20000, CFGF_NONE),
+	CFG_INT("dns_health_interval", 300, CFGF_NONE),
 	CFG_END()
 };
 
@@ -427,11 +446,83 @@ validate_secret_file(cfg_t *cfg, cfg_opt_t *opt)
 	return -1;
 }
 
+static int
+validate_codes(cfg_t *cfg, cfg_opt_t *opt)
+{
+	struct dnsbl_code code;
+	char why[256];
+	unsigned i;
+
+	if (cfg_opt_size(opt) > DNSBL_CODES_MAX) {
+		cfg_error(cfg, "%s: more than %d codes", opt->name,
+		    DNSBL_CODES_MAX);
+		return -1;
+	}
+	for (i = 0; i < cfg_opt_size(opt); i++) {
+		if (!dnsbl_parse_code(cfg_opt_getnstr(opt, i), &code, why,
+		    sizeof(why))) {
+			cfg_error(cfg, "%s: %s", opt->name, why);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+validate_dnsbl(cfg_t *cfg, cfg_opt_t *opt)
+{
+	cfg_t *z = cfg_opt_getnsec(opt, cfg_opt_size(opt) - 1);
+	const char *name = cfg_title(z);
+	char probe[600];
+
+	if (cfg_opt_size(opt) > DNSBL_ZONES_MAX) {
+		cfg_error(cfg, "dnsbl: more than %d zones", DNSBL_ZONES_MAX);
+		return -1;
+	}
+	if (name == NULL || strlen(name) >= DNSBL_ZONE_MAX ||
+	    !dnsbl_domain_qname(name, "x", probe, sizeof(probe)) ||
+	    strchr(name, '_') != NULL) {
+		cfg_error(cfg, "dnsbl: \"%s\" is not a DNS zone name",
+		    name != NULL ? name : "");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+validate_forwarders(cfg_t *cfg, cfg_opt_t *opt)
+{
+	struct netaddr addr;
+	char host[64], *at;
+	unsigned i;
+	long port;
+
+	if (cfg_opt_size(opt) > 8) {
+		cfg_error(cfg, "%s: more than 8 forwarders", opt->name);
+		return -1;
+	}
+	for (i = 0; i < cfg_opt_size(opt); i++) {
+		snprintf(host, sizeof(host), "%s", cfg_opt_getnstr(opt, i));
+		port = 53;
+		if ((at = strchr(host, '@')) != NULL) {
+			*at = '\0';
+			port = strtol(at + 1, &at, 10);
+		}
+		if (!netaddr_parse(host, &addr) || (at != NULL && *at != '\0') ||
+		    port < 1 || port > 65535) {
+			cfg_error(cfg, "%s: \"%s\" is not ADDRESS or ADDRESS@PORT",
+			    opt->name, cfg_opt_getnstr(opt, i));
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static void
 set_validators(cfg_t *cfg)
 {
 	static const char *const words[] = { "mode", "log_level",
-	    "redis_fallback" };
+	    "redis_fallback", "dnsbl|type" };
 	static const char *const tokens[] = { "redis_prefix", "relay_name",
 	    "redis_user" };
 	static const char *const secrets[] = { "redis_password_file",
@@ -458,6 +549,9 @@ set_validators(cfg_t *cfg)
 	for (i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++)
 		cfg_set_validate_func(cfg, secrets[i], validate_secret_file);
 	cfg_set_validate_func(cfg, "redis", validate_redis);
+	cfg_set_validate_func(cfg, "dnsbl", validate_dnsbl);
+	cfg_set_validate_func(cfg, "dnsbl|codes", validate_codes);
+	cfg_set_validate_func(cfg, "dns_forwarders", validate_forwarders);
 	cfg_set_validate_func(cfg, "exempt", validate_exempt);
 	cfg_set_validate_func(cfg, "socket", validate_socket);
 	cfg_set_validate_func(cfg, "window", validate_window);
@@ -533,6 +627,39 @@ static char *
 dup_str(cfg_t *cfg, const char *name)
 {
 	return strdup(cfg_getstr(cfg, name));
+}
+
+/* The DNS blocklists and the resolver's options. */
+static bool
+fill_dns(struct config *c, cfg_t *cfg)
+{
+	struct dnsbl_zone *z;
+	char why[256];
+	unsigned i, j;
+	cfg_t *sec;
+
+	c->nzones = cfg_size(cfg, "dnsbl");
+	for (i = 0; i < c->nzones; i++) {
+		sec = cfg_getnsec(cfg, "dnsbl", i);
+		z = &c->zones[i];
+		snprintf(z->name, sizeof(z->name), "%s", cfg_title(sec));
+		z->kind = (enum dnsbl_kind)word_value("type",
+		    cfg_getstr(sec, "type"));
+		z->ncodes = cfg_size(sec, "codes");
+		for (j = 0; j < z->ncodes; j++)
+			dnsbl_parse_code(cfg_getnstr(sec, "codes", j),
+			    &z->codes[j], why, sizeof(why));
+	}
+	c->ndns_forwarders = cfg_size(cfg, "dns_forwarders");
+	for (i = 0; i < c->ndns_forwarders; i++)
+		if ((c->dns_forwarders[i] = strdup(cfg_getnstr(cfg,
+		    "dns_forwarders", i))) == NULL)
+			return false;
+	c->dns_budget_ms = (unsigned)cfg_getint(cfg, "dns_budget_ms");
+	c->dns_cache_size = (unsigned)cfg_getint(cfg, "dns_cache_size");
+	c->dns_health_interval_s = (unsigned)cfg_getint(cfg,
+	    "dns_health_interval");
+	return true;
 }
 
 /* The Redis options; secrets are read from their files (checked already). */
@@ -618,7 +745,7 @@ fill(cfg_t *cfg, const char *path)
 	    c->support_url != NULL ? c->support_url : "");
 	c->reply_quarantine = expand_reply(cfg_getstr(cfg, "reply_quarantine"),
 	    c->support_url != NULL ? c->support_url : "");
-	if (!fill_redis(c, cfg)) {
+	if (!fill_redis(c, cfg) || !fill_dns(c, cfg)) {
 		config_free(c);
 		return NULL;
 	}
@@ -664,6 +791,8 @@ config_load(const char *path, char *err, size_t errlen)
 void
 config_free(struct config *c)
 {
+	unsigned i;
+
 	if (c == NULL)
 		return;
 	free(c->path);
@@ -680,6 +809,8 @@ config_free(struct config *c)
 	free(c->redis_password);
 	free(c->redis_prefix);
 	free(c->relay_name);
+	for (i = 0; i < c->ndns_forwarders; i++)
+		free(c->dns_forwarders[i]);
 	free(c);
 }
 

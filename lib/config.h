@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "dnsbl.h"
 #include "netaddr.h"
 #include "score.h"
 #include "store.h"
@@ -91,6 +92,15 @@ struct config {
 	unsigned char hmac_key[CONFIG_HMAC_KEY_MAX];
 	size_t hmac_key_len;		/* 0 = events are not signed */
 	char *relay_name;		/* relay_name, or the host name */
+
+	/* DNS blocklists */
+	struct dnsbl_zone zones[DNSBL_ZONES_MAX];
+	unsigned nzones;
+	char *dns_forwarders[8];	/* "ADDR[@PORT]"; none: resolv.conf */
+	unsigned ndns_forwarders;
+	unsigned dns_budget_ms;
+	unsigned dns_cache_size;
+	unsigned dns_health_interval_s;
 };
 
 /* Load path (NULL: defaults only); on error NULL and the reason in err. */

@@ -19,6 +19,7 @@ struct engine {
 
 static const struct signal *const signals[] = {
 	&signal_rate,
+	&signal_dnsbl,
 };
 
 static time_t
@@ -219,6 +220,8 @@ engine_decide(struct engine *e, const struct engine_message *m,
 	memset(&f, 0, sizeof(f));
 	memset(counts, 0, sizeof(counts));
 	f.rcpts = m->rcpts;
+	f.dnsbl = m->dnsbl;
+	f.ndnsbl = m->ndnsbl;
 	if (n > 0)
 		counted = count(e, e->shared != NULL ? e->shared : e->local,
 		    keys, n, &now, 1, m->rcpts, counts, d);

@@ -43,6 +43,8 @@ struct engine_message {
 	const char *user;	/* user key, NULL if not authenticated */
 	unsigned rcpts;
 	const char *queue_id;	/* NULL if the MTA gave none */
+	const struct dnsbl_result *dnsbl;	/* finished DNSBL lookups */
+	size_t ndnsbl;
 };
 
 struct engine_decision {

@@ -22,7 +22,7 @@ enum verdict {
 };
 
 #define SCORE_REASONS_MAX	16
-#define SCORE_REASON_LEN	64
+#define SCORE_REASON_LEN	160
 
 struct score_reason {
 	int points;

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 
 #include "config.h"
+#include "dnsbl.h"
 #include "score.h"
 #include "window.h"
 
@@ -28,6 +29,8 @@ struct signal_facts {
 	struct signal_subject host;
 	struct signal_subject user;
 	unsigned rcpts;
+	const struct dnsbl_result *dnsbl;	/* finished lookups */
+	size_t ndnsbl;
 };
 
 struct signal {
@@ -38,5 +41,8 @@ struct signal {
 
 /* Window limits crossed by the host or the login (rate.c). */
 extern const struct signal signal_rate;
+
+/* Listings on DNS blocklists (dnsbl_score.c). */
+extern const struct signal signal_dnsbl;
 
 #endif

@@ -104,7 +104,7 @@ struct redis_store {
 	const struct config *cfg;
 	struct config_redis_addr addr;
 	char name[300];			/* "redis 127.0.0.1:6379", for logs */
-	struct store_log log;
+	struct loghook log;
 	struct breaker breaker;
 	char window_args[2 * STORE_WINDOWS_MAX][16];
 	char rate_ttl[16];
@@ -144,24 +144,6 @@ ms_timeval(unsigned ms)
 	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000 };
 
 	return tv;
-}
-
-static void
-say(struct redis_store *rs, int prio, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-say(struct redis_store *rs, int prio, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	if (rs->log.write == NULL)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	rs->log.write(rs->log.arg, prio, msg);
 }
 
 static void
@@ -367,8 +349,8 @@ note_failure(struct redis_store *rs, const char *why, bool timeout)
 	if (breaker_failure(&rs->breaker, monotonic_ms(), timeout) !=
 	    BREAKER_LOST)
 		return;
-	say(rs, LOG_WARNING, "%s: unreachable: %s; fallback %s", rs->name, why,
-	    config_fallback_name(rs->cfg->redis_fallback));
+	loghook_say(&rs->log, LOG_WARNING, "%s: unreachable: %s; fallback %s",
+	    rs->name, why, config_fallback_name(rs->cfg->redis_fallback));
 	pool_flush_idle(rs);
 }
 
@@ -439,7 +421,8 @@ pool_put(struct redis_store *rs, redisContext *c, enum outcome outcome,
 {
 	if (outcome == OUTCOME_OK) {
 		if (breaker_success(&rs->breaker, monotonic_ms()) == BREAKER_BACK)
-			say(rs, LOG_NOTICE, "%s: answering again", rs->name);
+			loghook_say(&rs->log, LOG_NOTICE, "%s: answering again",
+			    rs->name);
 	}
 	pthread_mutex_lock(&rs->pool_lock);
 	if (outcome == OUTCOME_IO_ERROR) {
@@ -840,7 +823,8 @@ redis_free(struct store *st)
 	struct redis_store *rs = (struct redis_store *)st;
 	unsigned i;
 
-	say(rs, LOG_NOTICE, "%s: %lu round trips, %lu commands", rs->name,
+	loghook_say(&rs->log, LOG_NOTICE, "%s: %lu round trips, %lu commands",
+	    rs->name,
 	    atomic_load(&rs->round_trips), atomic_load(&rs->commands));
 	for (i = 0; i < rs->nidle; i++)
 		redisFree(rs->idle[i]);
@@ -859,7 +843,7 @@ static const struct store_ops redis_ops = {
 };
 
 struct store *
-store_redis_new(const struct config *cfg, const struct store_log *log)
+store_redis_new(const struct config *cfg, const struct loghook *log)
 {
 	struct redis_store *rs;
 	unsigned i, width, longest = 0;

@@ -28,19 +28,15 @@
 #define ZM_STORE_REDIS_H
 
 #include "config.h"
+#include "loghook.h"
 #include "store.h"
 
 #define STORE_REDIS_CACHE_MS	1000
 
-/* Where the store reports the breaker's changes (a syslog priority). */
-struct store_log {
-	void (*write)(void *arg, int prio, const char *msg);
-	void *arg;
-};
-
-/* A Redis store for cfg (cfg->redis set); cfg and log must outlive it.
- * Redis need not be up.  NULL on ENOMEM. */
+/* A Redis store for cfg (cfg->redis set), reporting the breaker's changes
+ * through log; cfg must outlive it.  Redis need not be up.  NULL on
+ * ENOMEM. */
 struct store *store_redis_new(const struct config *cfg,
-    const struct store_log *log);
+    const struct loghook *log);
 
 #endif

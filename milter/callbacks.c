@@ -32,16 +32,22 @@ struct msg_ctx {
 	char user[USERKEY_MAX];		/* "" if not authenticated */
 	char queue_id[QUEUE_ID_MAX];	/* as the MTA sent it, unescaped */
 	unsigned rcpts;
+	struct dnsbl_lookups *from;	/* MAIL FROM domain lookups */
 };
 
 struct conn_ctx {
 	char host[HOSTKEY_MAX];		/* "" if no usable address */
 	bool nr_rcpt;			/* RCPT needs no reply */
+	bool nr_helo;			/* HELO needs no reply */
+	struct dnsbl_lookups *client;	/* started at CONNECT */
+	struct dnsbl_lookups *helo;	/* started at HELO */
 	struct msg_ctx msg;
 };
 
 static const struct config *cfg;
 static struct engine *engine;
+static struct dnsbl *dnsbl;		/* NULL without DNSBL zones */
+static bool want_helo;			/* a domain zone checks HELO names */
 static atomic_long open_conns;	/* contexts not yet freed at close */
 
 static struct conn_ctx *
@@ -62,7 +68,19 @@ conn_get(SMFICTX *ctx)
 static void
 msg_reset(struct msg_ctx *msg)
 {
+	if (dnsbl != NULL)
+		dnsbl_lookups_free(dnsbl, msg->from);
 	memset(msg, 0, sizeof(*msg));
+}
+
+/* Replace a set of lookups by a new, empty one (NULL without DNSBLs). */
+static struct dnsbl_lookups *
+lookups_renew(struct dnsbl_lookups *old)
+{
+	if (dnsbl == NULL)
+		return NULL;
+	dnsbl_lookups_free(dnsbl, old);
+	return dnsbl_lookups_new();
 }
 
 /* Remember the queue id if the MTA sent it at this stage. */
@@ -83,6 +101,7 @@ msg_facts(const struct conn_ctx *conn)
 		conn->msg.user[0] != '\0' ? conn->msg.user : NULL,
 		conn->msg.rcpts,
 		conn->msg.queue_id[0] != '\0' ? conn->msg.queue_id : NULL,
+		NULL, 0,
 	};
 
 	return m;
@@ -159,9 +178,10 @@ zm_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     unsigned long f2, unsigned long f3, unsigned long *pf0,
     unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
 {
-	/* Steps no signal needs yet; the MTA skips what it can. */
-	const unsigned long skip = SMFIP_NOHELO | SMFIP_NOHDRS | SMFIP_NOEOH |
-	    SMFIP_NOBODY | SMFIP_NOUNKNOWN | SMFIP_NODATA | SMFIP_NR_RCPT;
+	/* Steps no signal needs; the MTA skips what it can. */
+	const unsigned long skip = (want_helo ? SMFIP_NR_HELO : SMFIP_NOHELO) |
+	    SMFIP_NOHDRS | SMFIP_NOEOH | SMFIP_NOBODY | SMFIP_NOUNKNOWN |
+	    SMFIP_NODATA | SMFIP_NR_RCPT;
 	struct conn_ctx *conn = conn_get(ctx);
 
 	(void)f2;
@@ -172,6 +192,7 @@ zm_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	*pf1 = f1 & skip;
 	*pf2 = *pf3 = 0;
 	conn->nr_rcpt = (*pf1 & SMFIP_NR_RCPT) != 0;
+	conn->nr_helo = (*pf1 & SMFIP_NR_HELO) != 0;
 	smfi_setsymlist(ctx, SMFIM_ENVFROM, "i {auth_authen}");
 	smfi_setsymlist(ctx, SMFIM_EOM, "i");
 	return SMFIS_CONTINUE;
@@ -193,7 +214,22 @@ zm_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 	if (config_is_exempt(cfg, &addr))
 		return SMFIS_ACCEPT;
 	hostkey_format(&addr, cfg->ipv4_prefix, cfg->ipv6_prefix, conn->host);
+	/* Asked now, answered (or cached) by end of message. */
+	if ((conn->client = lookups_renew(conn->client)) != NULL)
+		dnsbl_start_client(dnsbl, conn->client, &addr);
 	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+zm_helo(SMFICTX *ctx, char *name)
+{
+	struct conn_ctx *conn = conn_get(ctx);
+
+	if (conn == NULL)
+		return SMFIS_TEMPFAIL;
+	if ((conn->helo = lookups_renew(conn->helo)) != NULL)
+		dnsbl_start_domain(dnsbl, conn->helo, DNSBL_HELO, name);
+	return conn->nr_helo ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 }
 
 static sfsistat
@@ -203,13 +239,16 @@ zm_envfrom(SMFICTX *ctx, char **argv)
 	struct engine_decision d;
 	struct engine_message m;
 	char qid[QUEUE_ID_LOG_MAX];
+	char domain[256];
 	sfsistat rc;
 
-	(void)argv;
 	if (conn == NULL)
 		return SMFIS_TEMPFAIL;
 	msg_reset(&conn->msg);
 	msg_take_queue_id(ctx, &conn->msg);
+	if (argv != NULL && dnsbl_sender_domain(argv[0], domain, sizeof(domain)) &&
+	    (conn->msg.from = lookups_renew(NULL)) != NULL)
+		dnsbl_start_domain(dnsbl, conn->msg.from, DNSBL_MAIL_FROM, domain);
 	if (!hostkey_user(smfi_getsymval(ctx, "{auth_authen}"), conn->msg.user))
 		conn->msg.user[0] = '\0';
 	m = msg_facts(conn);
@@ -237,6 +276,7 @@ zm_envrcpt(SMFICTX *ctx, char **argv)
 static sfsistat
 zm_eom(SMFICTX *ctx)
 {
+	struct dnsbl_result results[DNSBL_RESULTS_MAX];
 	struct conn_ctx *conn = conn_get(ctx);
 	struct engine_decision d;
 	struct engine_message m;
@@ -247,6 +287,14 @@ zm_eom(SMFICTX *ctx)
 		return SMFIS_TEMPFAIL;
 	msg_take_queue_id(ctx, &conn->msg);
 	m = msg_facts(conn);
+	if (dnsbl != NULL) {
+		struct dnsbl_lookups *const sets[3] = { conn->client, conn->helo,
+		    conn->msg.from };
+
+		m.ndnsbl = dnsbl_collect(dnsbl, sets, 3, cfg->dns_budget_ms,
+		    results);
+		m.dnsbl = results;
+	}
 	engine_decide(engine, &m, &d);
 	rc = reply(ctx, &d, msg_log_id(&conn->msg, qid));
 	log_decision(conn, &d, qid, NULL);
@@ -270,6 +318,11 @@ zm_close(SMFICTX *ctx)
 	struct conn_ctx *conn = smfi_getpriv(ctx);
 
 	if (conn != NULL) {
+		msg_reset(&conn->msg);
+		if (dnsbl != NULL) {
+			dnsbl_lookups_free(dnsbl, conn->client);
+			dnsbl_lookups_free(dnsbl, conn->helo);
+		}
 		free(conn);
 		smfi_setpriv(ctx, NULL);
 		atomic_fetch_sub(&open_conns, 1);
@@ -282,6 +335,7 @@ static struct smfiDesc desc = {
 	.xxfi_version = SMFI_VERSION,
 	.xxfi_flags = SMFIF_ADDHDRS,
 	.xxfi_connect = zm_connect,
+	.xxfi_helo = zm_helo,
 	.xxfi_envfrom = zm_envfrom,
 	.xxfi_envrcpt = zm_envrcpt,
 	.xxfi_eom = zm_eom,
@@ -296,6 +350,17 @@ callbacks_init(const struct config *c, struct engine *e)
 	cfg = c;
 	engine = e;
 	return &desc;
+}
+
+void
+callbacks_use_dnsbl(struct dnsbl *d)
+{
+	unsigned i;
+
+	dnsbl = d;
+	for (i = 0; d != NULL && i < cfg->nzones; i++)
+		if (cfg->zones[i].kind == DNSBL_KIND_DOMAIN)
+			want_helo = true;
 }
 
 bool

@@ -7,8 +7,10 @@
  * and SIGHUP in every thread it starts and handles them in one thread of
  * its own: any of them stops the listener (it notices within about five
  * seconds) and smfi_main() returns; main() waits a little for open
- * connections to close, frees everything and exits 0.  This program
- * starts no threads of its own, so every thread has that mask.
+ * connections to close, frees everything and exits 0.  Those signals are
+ * blocked here before any thread starts (the resolver's, libunbound's,
+ * the DNSBL health check's), so every thread has that mask; the
+ * resolver's own threads block every signal.
  */
 #include "zmconfig.h"
 
@@ -28,6 +30,8 @@
 #include "config.h"
 #include "engine.h"
 #include "log.h"
+#include "dnsbl.h"
+#include "resolver.h"
 #include "store.h"
 #include "store_redis.h"
 
@@ -203,15 +207,50 @@ write_pid_file(FILE *f)
 	fclose(f);
 }
 
-/* The stores' own news (Redis lost, Redis back). */
+/* The engine's own news (Redis lost or back, a blocklist down or up). */
 static void
-store_log_write(void *arg, int prio, const char *msg)
+log_news(void *arg, int prio, const char *msg)
 {
 	(void)arg;
 	log_write(prio, "%s", msg);
 }
 
-static const struct store_log store_log = { store_log_write, NULL };
+static const struct loghook news = { log_news, NULL };
+
+/* Block the signals libmilter's signal thread will wait for, in this
+ * thread and so in every thread started from now on. */
+static void
+block_daemon_signals(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+}
+
+/* The resolver and the DNSBL checker, when zones are configured. */
+static struct dnsbl *
+start_dnsbl(const struct config *cfg, struct resolver **resolver)
+{
+	struct dnsbl *d;
+	char err[256];
+
+	*resolver = NULL;
+	if (cfg->nzones == 0)
+		return NULL;
+	*resolver = resolver_new((const char *const *)cfg->dns_forwarders,
+	    cfg->ndns_forwarders, cfg->dns_cache_size, err, sizeof(err));
+	if (*resolver == NULL)
+		fatal("dns: %s%s", err, "");
+	d = dnsbl_new(cfg->zones, cfg->nzones, *resolver,
+	    cfg->dns_health_interval_s, cfg->dns_budget_ms, &news);
+	if (d == NULL)
+		fatal("%s: %s", "start-up", "out of memory");
+	return d;
+}
 
 int
 main(int argc, char **argv)
@@ -220,6 +259,8 @@ main(int argc, char **argv)
 	struct config *cfg;
 	struct engine *engine;
 	struct store *shared;
+	struct resolver *resolver;
+	struct dnsbl *dnsbl;
 	struct window_spec specs[CONFIG_WINDOWS_MAX];
 	const char *sock, *user;
 	bool switch_user;
@@ -229,6 +270,7 @@ main(int argc, char **argv)
 	int rc;
 
 	parse_args(argc, argv, &o);
+	block_daemon_signals();
 	cfg = load_config(&o);
 	if (o.check_only) {
 		printf("zombie-milter: %s: configuration OK\n",
@@ -246,7 +288,7 @@ main(int argc, char **argv)
 
 	shared = NULL;
 	if (*cfg->redis != '\0' &&
-	    (shared = store_redis_new(cfg, &store_log)) == NULL)
+	    (shared = store_redis_new(cfg, &news)) == NULL)
 		fatal("%s: %s", "start-up", "out of memory");
 	engine = engine_new(cfg, shared, store_mem_new(specs,
 	    config_window_specs(cfg, specs), cfg->max_hosts),
@@ -271,6 +313,9 @@ main(int argc, char **argv)
 	if (switch_user)
 		drop_privileges(user, uid, gid, sock);
 
+	/* Threads start only now, in the daemon (a fork keeps none). */
+	dnsbl = start_dnsbl(cfg, &resolver);
+	callbacks_use_dnsbl(dnsbl);
 	log_write(LOG_NOTICE, "starting: socket %s, mode %s, config %s, "
 	    "store %s", sock,
 	    cfg->mode == CONFIG_MODE_MONITOR ? "monitor" : "enforce",
@@ -284,6 +329,8 @@ main(int argc, char **argv)
 	/* smfi_main() does not wait for open connections: free what their
 	 * callbacks use only once they are gone. */
 	if (callbacks_drain(5000)) {
+		dnsbl_free(dnsbl);
+		resolver_free(resolver);
 		engine_free(engine);
 		config_free(cfg);
 	} else {

@@ -77,6 +77,11 @@ config_sample_file_matches_defaults(void **state)
 	assert_int_equal(c->event_ttl_s, d->event_ttl_s);
 	assert_int_equal(c->hmac_key_len, d->hmac_key_len);
 	assert_string_equal(c->relay_name, d->relay_name);
+	assert_int_equal(c->nzones, d->nzones);
+	assert_int_equal(c->ndns_forwarders, d->ndns_forwarders);
+	assert_int_equal(c->dns_budget_ms, d->dns_budget_ms);
+	assert_int_equal(c->dns_cache_size, d->dns_cache_size);
+	assert_int_equal(c->dns_health_interval_s, d->dns_health_interval_s);
 	config_free(c);
 	config_free(d);
 }
@@ -185,6 +190,23 @@ config_errors_name_file_line_option_and_reason(void **state)
 		    "digits or :._-" },
 		{ "redis_timeout_ms = 0\n",
 		    "1: redis_timeout_ms: 0 is out of range 10..10000" },
+		{ "dnsbl \"xbl.example\" {\n type = \"ipv4\"\n}\n",
+		    "2: type: \"ipv4\" is not one of ip, domain" },
+		{ "dnsbl \"xbl.example\" {\n codes = { \"127.0.0.4 infected\" }\n}\n",
+		    "2: codes: \"127.0.0.4 infected\" is not \"CODE CLASS POINTS\"" },
+		{ "dnsbl \"xbl.example\" {\n codes = { \"127.0.0.300 x 1\" }\n}\n",
+		    "2: codes: code \"127.0.0.300 x 1\" is not A.B.C.D, "
+		    "A.B.C.D-E.F.G.H or A.B.C.D/N" },
+		{ "dnsbl \"not a zone\" {\n}\n",
+		    "2: dnsbl: \"not a zone\" is not a DNS zone name" },
+		{ "dns_forwarders = { \"127.0.0.1@99999\" }\n",
+		    "1: dns_forwarders: \"127.0.0.1@99999\" is not ADDRESS or "
+		    "ADDRESS@PORT" },
+		{ "dns_forwarders = { \"resolver.example\" }\n",
+		    "1: dns_forwarders: \"resolver.example\" is not ADDRESS or "
+		    "ADDRESS@PORT" },
+		{ "dns_budget_ms = 0\n",
+		    "1: dns_budget_ms: 0 is out of range 10..10000" },
 		{ "\nredis_password_file = \"/nonexistent/pw\"\n",
 		    "2: redis_password_file: cannot read /nonexistent/pw: No such "
 		    "file or directory" },
@@ -246,6 +268,36 @@ config_reads_redis_options_and_secret_files(void **state)
 }
 
 static void
+config_reads_dnsbl_zones(void **state)
+{
+	char err[512], path[64];
+	struct config *c;
+
+	(void)state;
+	c = config_from_text(
+	    "dns_forwarders = { \"127.0.0.1@5353\", \"::1\" }\n"
+	    "dnsbl \"xbl.example.net\" {\n type = \"ip\"\n"
+	    " codes = { \"127.0.0.4 infected 100\", \"127.0.0.10-127.0.0.11 "
+	    "policy 0\" }\n}\n"
+	    "dnsbl \"dbl.example.net\" {\n type = \"domain\"\n"
+	    " codes = { \"127.0.1.0/24 spam 40\" }\n}\n",
+	    path, err, sizeof(err));
+	if (c == NULL)
+		fail_msg("%s", err);
+	assert_int_equal(c->ndns_forwarders, 2);
+	assert_string_equal(c->dns_forwarders[0], "127.0.0.1@5353");
+	assert_int_equal(c->nzones, 2);
+	assert_string_equal(c->zones[0].name, "xbl.example.net");
+	assert_int_equal(c->zones[0].kind, DNSBL_KIND_IP);
+	assert_int_equal(c->zones[0].ncodes, 2);
+	assert_int_equal(c->zones[0].codes[0].points, 100);
+	assert_string_equal(c->zones[0].codes[1].class, "policy");
+	assert_int_equal(c->zones[1].kind, DNSBL_KIND_DOMAIN);
+	assert_int_equal(c->zones[1].codes[0].hi & 0xff, 255);
+	config_free(c);
+}
+
+static void
 config_missing_file_is_an_error(void **state)
 {
 	char err[256];
@@ -282,6 +334,7 @@ main(void)
 		cmocka_unit_test(config_reads_every_kind_of_value),
 		cmocka_unit_test(config_errors_name_file_line_option_and_reason),
 		cmocka_unit_test(config_reads_redis_options_and_secret_files),
+		cmocka_unit_test(config_reads_dnsbl_zones),
 		cmocka_unit_test(config_missing_file_is_an_error),
 		cmocka_unit_test(config_exempt_matches_networks),
 	};

@@ -76,7 +76,7 @@ static enum verdict
 send_msg(struct fixture *f, const char *host, const char *user, unsigned rcpts,
     struct engine_decision *d)
 {
-	struct engine_message m = { host, user, rcpts, NULL };
+	struct engine_message m = { host, user, rcpts, NULL, NULL, 0 };
 
 	engine_decide(f->engine, &m, d);
 	return d->verdict;
@@ -86,7 +86,7 @@ static enum verdict
 mail_from(struct fixture *f, const char *host, const char *user,
     struct engine_decision *d)
 {
-	struct engine_message m = { host, user, 0, NULL };
+	struct engine_message m = { host, user, 0, NULL, NULL, 0 };
 
 	engine_check_mail(f->engine, &m, d);
 	return d->verdict;

@@ -1,0 +1,397 @@
+/*
+ * resolver -- asynchronous cached A lookups over libunbound.
+ * See resolver.h.
+ *
+ * Concurrency: r->lock guards the cache, every query's status and
+ * reference count, and the list of queries in flight.  libunbound calls
+ * answered() from the resolver thread (the only caller of ub_process());
+ * it fills the query and the cache and wakes the waiters on r->answered.
+ * Queries in flight are listed so that resolver_free() can free those
+ * libunbound will never answer once its context is deleted.
+ */
+#include "zmconfig.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unbound.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#include "hostkey.h"
+#include "resolver.h"
+
+#define QNAME_MAX	256
+
+struct resolver_query {
+	struct resolver *r;
+	int refs;
+	bool in_flight;
+	struct resolver_query *prev, *next;	/* in flight */
+	enum resolver_status status;
+	uint32_t addrs[RESOLVER_ADDRS_MAX];
+	unsigned naddrs;
+	char qname[QNAME_MAX];
+};
+
+struct cache_entry {
+	char qname[QNAME_MAX];
+	uint64_t expires_ms;
+	enum resolver_status status;
+	uint32_t addrs[RESOLVER_ADDRS_MAX];
+	unsigned naddrs;
+};
+
+struct resolver {
+	struct ub_ctx *ctx;
+	pthread_mutex_t lock;
+	pthread_cond_t answered;
+	pthread_t thread;
+	int wake[2];			/* a byte here stops the thread */
+	struct resolver_query *in_flight;
+	struct cache_entry *cache;
+	unsigned cache_size;
+	atomic_ulong sent;
+};
+
+static uint64_t
+monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static struct cache_entry *
+cache_slot(struct resolver *r, const char *qname)
+{
+	return &r->cache[hostkey_hash(qname) % r->cache_size];
+}
+
+/* Drop one reference; the caller holds r->lock. */
+static void
+query_unref(struct resolver_query *q)
+{
+	if (--q->refs == 0)
+		free(q);
+}
+
+static void
+in_flight_remove(struct resolver *r, struct resolver_query *q)
+{
+	if (q->prev != NULL)
+		q->prev->next = q->next;
+	else
+		r->in_flight = q->next;
+	if (q->next != NULL)
+		q->next->prev = q->prev;
+	q->in_flight = false;
+}
+
+/* Copy an answer's A records, in host order. */
+static unsigned
+copy_addrs(const struct ub_result *res, uint32_t addrs[RESOLVER_ADDRS_MAX])
+{
+	unsigned n = 0;
+	uint32_t a;
+
+	for (; res->data[n] != NULL && n < RESOLVER_ADDRS_MAX; n++) {
+		if (res->len[n] != 4)
+			break;
+		memcpy(&a, res->data[n], 4);
+		addrs[n] = ntohl(a);
+	}
+	return n;
+}
+
+/* libunbound's callback, in the resolver thread. */
+static void
+answered(void *arg, int err, struct ub_result *res)
+{
+	struct resolver_query *q = arg;
+	struct resolver *r = q->r;
+	struct cache_entry *c;
+	int ttl;
+
+	pthread_mutex_lock(&r->lock);
+	q->status = RESOLVER_FAILED;
+	if (err == 0 && res != NULL && res->rcode == 0 && res->havedata)
+		q->status = (q->naddrs = copy_addrs(res, q->addrs)) > 0
+		    ? RESOLVER_ANSWER : RESOLVER_FAILED;
+	else if (err == 0 && res != NULL && (res->nxdomain ||
+	    (res->rcode == 0 && !res->havedata)))
+		q->status = RESOLVER_NXDOMAIN;	/* no such name, or no A */
+	if (q->status != RESOLVER_FAILED) {
+		ttl = res->ttl < RESOLVER_TTL_MIN_S ? RESOLVER_TTL_MIN_S
+		    : res->ttl > RESOLVER_TTL_MAX_S ? RESOLVER_TTL_MAX_S : res->ttl;
+		c = cache_slot(r, q->qname);
+		memcpy(c->qname, q->qname, sizeof(c->qname));
+		c->expires_ms = monotonic_ms() + (uint64_t)ttl * 1000;
+		c->status = q->status;
+		memcpy(c->addrs, q->addrs, sizeof(c->addrs));
+		c->naddrs = q->naddrs;
+	}
+	in_flight_remove(r, q);
+	query_unref(q);
+	pthread_cond_broadcast(&r->answered);
+	pthread_mutex_unlock(&r->lock);
+	if (res != NULL)
+		ub_resolve_free(res);
+}
+
+static void *
+resolver_thread(void *arg)
+{
+	struct resolver *r = arg;
+	struct pollfd fds[2] = { { ub_fd(r->ctx), POLLIN, 0 },
+	    { r->wake[0], POLLIN, 0 } };
+
+	for (;;) {
+		if (poll(fds, 2, -1) < 0 && errno != EINTR)
+			break;
+		if (fds[1].revents != 0)
+			break;
+		if (fds[0].revents != 0)
+			ub_process(r->ctx);
+	}
+	return NULL;
+}
+
+static bool
+configure(struct ub_ctx *ctx, const char *const forwarders[], size_t n,
+    char *err, size_t errlen)
+{
+	size_t i;
+	int rc;
+
+	/* Threads, not a forked process.  No validator: DNSBL answers are
+	 * taken as the forwarders give them.  libunbound's own retries stop
+	 * after about 2 s; a decision waits only its budget anyway. */
+	static const char *const options[][2] = {
+		{ "module-config:", "iterator" },
+		{ "qname-minimisation:", "no" },
+		{ "infra-cache-max-rtt:", "1000" },
+		/* Our cache is in front; this one must not hide a list going
+		 * bad from the health check for long. */
+		{ "cache-max-ttl:", "60" },
+		{ "cache-max-negative-ttl:", "60" },
+	};
+
+	for (i = 0; i < sizeof(options) / sizeof(options[0]); i++)
+		if ((rc = ub_ctx_set_option(ctx, options[i][0], options[i][1])) != 0)
+			goto fail;
+	if ((rc = ub_ctx_async(ctx, 1)) != 0)
+		goto fail;
+	if (n == 0) {
+		if ((rc = ub_ctx_resolvconf(ctx, NULL)) != 0)
+			goto fail;
+		return true;
+	}
+	/* A forwarder on this host (a local DNSBL mirror) is allowed. */
+	if ((rc = ub_ctx_set_option(ctx, "do-not-query-localhost:", "no")) != 0)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		if ((rc = ub_ctx_set_fwd(ctx, forwarders[i])) != 0) {
+			snprintf(err, errlen, "forwarder %s: %s", forwarders[i],
+			    ub_strerror(rc));
+			return false;
+		}
+	}
+	return true;
+fail:
+	snprintf(err, errlen, "libunbound: %s", ub_strerror(rc));
+	return false;
+}
+
+struct resolver *
+resolver_new(const char *const forwarders[], size_t n, unsigned cache_size,
+    char *err, size_t errlen)
+{
+	struct resolver *r = calloc(1, sizeof(*r));
+	sigset_t all, old;
+
+	if (r == NULL || (r->cache = calloc(cache_size ? cache_size : 1,
+	    sizeof(*r->cache))) == NULL) {
+		snprintf(err, errlen, "resolver: out of memory");
+		goto fail;
+	}
+	r->cache_size = cache_size ? cache_size : 1;
+	r->wake[0] = r->wake[1] = -1;
+	if ((r->ctx = ub_ctx_create()) == NULL) {
+		snprintf(err, errlen, "libunbound: cannot create a context");
+		goto fail;
+	}
+	if (!configure(r->ctx, forwarders, n, err, errlen))
+		goto fail;
+	if (pipe(r->wake) != 0) {
+		snprintf(err, errlen, "resolver: pipe: %s", strerror(errno));
+		goto fail;
+	}
+	pthread_mutex_init(&r->lock, NULL);
+	pthread_cond_init(&r->answered, NULL);
+	/* The thread must never take a signal meant for the daemon. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	if (pthread_create(&r->thread, NULL, resolver_thread, r) != 0) {
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		snprintf(err, errlen, "resolver: cannot start its thread");
+		pthread_cond_destroy(&r->answered);
+		pthread_mutex_destroy(&r->lock);
+		goto fail;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return r;
+fail:
+	if (r != NULL) {
+		if (r->wake[0] >= 0) {
+			close(r->wake[0]);
+			close(r->wake[1]);
+		}
+		if (r->ctx != NULL)
+			ub_ctx_delete(r->ctx);
+		free(r->cache);
+		free(r);
+	}
+	return NULL;
+}
+
+void
+resolver_free(struct resolver *r)
+{
+	struct resolver_query *q;
+
+	if (r == NULL)
+		return;
+	if (write(r->wake[1], "x", 1) == 1)
+		pthread_join(r->thread, NULL);
+	/* No callback runs after this: free what was left in flight. */
+	ub_ctx_delete(r->ctx);
+	while ((q = r->in_flight) != NULL) {
+		in_flight_remove(r, q);
+		query_unref(q);
+	}
+	close(r->wake[0]);
+	close(r->wake[1]);
+	pthread_cond_destroy(&r->answered);
+	pthread_mutex_destroy(&r->lock);
+	free(r->cache);
+	free(r);
+}
+
+static struct resolver_query *
+start(struct resolver *r, const char *qname, bool use_cache)
+{
+	struct resolver_query *q = calloc(1, sizeof(*q));
+	struct cache_entry *c;
+	int id;
+
+	if (q == NULL)
+		return NULL;
+	q->r = r;
+	q->refs = 1;
+	q->status = RESOLVER_PENDING;
+	snprintf(q->qname, sizeof(q->qname), "%s", qname);
+	pthread_mutex_lock(&r->lock);
+	c = cache_slot(r, q->qname);
+	if (use_cache && c->expires_ms > monotonic_ms() &&
+	    strcmp(c->qname, q->qname) == 0) {
+		q->status = c->status;
+		memcpy(q->addrs, c->addrs, sizeof(q->addrs));
+		q->naddrs = c->naddrs;
+		pthread_mutex_unlock(&r->lock);
+		return q;
+	}
+	/* In flight: libunbound holds a reference until it answers. */
+	q->refs++;
+	q->in_flight = true;
+	q->next = r->in_flight;
+	if (q->next != NULL)
+		q->next->prev = q;
+	r->in_flight = q;
+	pthread_mutex_unlock(&r->lock);
+	/* Not under r->lock: the answer may come, and take it, at once. */
+	atomic_fetch_add(&r->sent, 1);
+	if (ub_resolve_async(r->ctx, q->qname, 1 /* A */, 1 /* IN */, q,
+	    answered, &id) != 0) {
+		pthread_mutex_lock(&r->lock);
+		in_flight_remove(r, q);
+		q->refs--;
+		q->status = RESOLVER_FAILED;
+		pthread_mutex_unlock(&r->lock);
+	}
+	return q;
+}
+
+struct resolver_query *
+resolver_start(struct resolver *r, const char *qname)
+{
+	return start(r, qname, true);
+}
+
+struct resolver_query *
+resolver_start_uncached(struct resolver *r, const char *qname)
+{
+	return start(r, qname, false);
+}
+
+void
+resolver_wait(struct resolver *r, struct resolver_query *const qs[], size_t n,
+    unsigned budget_ms)
+{
+	struct timespec until;
+	size_t i;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += (time_t)(budget_ms / 1000);
+	until.tv_nsec += (long)(budget_ms % 1000) * 1000000;
+	if (until.tv_nsec >= 1000000000) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&r->lock);
+	for (i = 0; i < n; i++) {
+		while (qs[i] != NULL && qs[i]->status == RESOLVER_PENDING)
+			if (pthread_cond_timedwait(&r->answered, &r->lock,
+			    &until) == ETIMEDOUT)
+				goto out;
+	}
+out:
+	pthread_mutex_unlock(&r->lock);
+}
+
+enum resolver_status
+resolver_result(struct resolver *r, const struct resolver_query *q,
+    uint32_t addrs[RESOLVER_ADDRS_MAX], unsigned *naddrs)
+{
+	enum resolver_status st;
+
+	pthread_mutex_lock(&r->lock);
+	st = q->status;
+	*naddrs = st == RESOLVER_ANSWER ? q->naddrs : 0;
+	memcpy(addrs, q->addrs, *naddrs * sizeof(addrs[0]));
+	pthread_mutex_unlock(&r->lock);
+	return st;
+}
+
+void
+resolver_release(struct resolver *r, struct resolver_query *q)
+{
+	if (q == NULL)
+		return;
+	pthread_mutex_lock(&r->lock);
+	query_unref(q);
+	pthread_mutex_unlock(&r->lock);
+}
+
+unsigned long
+resolver_sent(struct resolver *r)
+{
+	return atomic_load(&r->sent);
+}

@@ -1,0 +1,73 @@
+/*
+ * resolver -- asynchronous A lookups with an in-process cache.
+ *
+ * One libunbound context (threads, never fork: ub_ctx_async(ctx, 1)) is
+ * shared by every milter worker.  resolver_start() answers from the cache
+ * at once or sends the query and returns; resolver_wait() collects answers
+ * until a deadline.  A thread of the resolver's own reads libunbound's
+ * answers as they come (poll on ub_fd, ub_process), so a query started at
+ * CONNECT is usually answered before end of message, and nothing ever
+ * blocks a worker longer than the caller's budget.
+ *
+ * The cache is a fixed table of cache_size slots indexed by a hash of the
+ * name (a collision replaces the older entry): a hit costs a lock and a
+ * string compare.  Answers and NXDOMAIN are kept for their TTL, within
+ * [RESOLVER_TTL_MIN_S, RESOLVER_TTL_MAX_S]; failures are not kept.
+ *
+ * Queries are reference counted: the caller's reference and, while it is
+ * in flight, libunbound's; either may go first.  The resolver thread is
+ * started with every signal blocked.
+ */
+#ifndef ZM_RESOLVER_H
+#define ZM_RESOLVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define RESOLVER_ADDRS_MAX	8
+#define RESOLVER_TTL_MIN_S	60
+#define RESOLVER_TTL_MAX_S	3600
+
+enum resolver_status {
+	RESOLVER_PENDING,
+	RESOLVER_ANSWER,	/* A records in addrs */
+	RESOLVER_NXDOMAIN,	/* the name (or its A record) does not exist */
+	RESOLVER_FAILED		/* SERVFAIL, timeout, cancelled: unknown */
+};
+
+struct resolver;
+struct resolver_query;
+
+/* A resolver sending to forwarders ("127.0.0.1@5353"), or to the system's
+ * resolv.conf when n is 0; NULL with the reason in err. */
+struct resolver *resolver_new(const char *const forwarders[], size_t n,
+    unsigned cache_size, char *err, size_t errlen);
+
+/* Stop the thread, cancel what is in flight, free everything. */
+void resolver_free(struct resolver *r);
+
+/* Look up the A records of qname; NULL only when memory runs out. */
+struct resolver_query *resolver_start(struct resolver *r, const char *qname);
+
+/* The same, asking DNS even if the answer is cached (health checks); the
+ * answer refreshes the cache. */
+struct resolver_query *resolver_start_uncached(struct resolver *r,
+    const char *qname);
+
+/* Wait until every query has an answer or budget_ms have passed. */
+void resolver_wait(struct resolver *r, struct resolver_query *const qs[],
+    size_t n, unsigned budget_ms);
+
+/* The query's status; with RESOLVER_ANSWER, its addresses (host order). */
+enum resolver_status resolver_result(struct resolver *r,
+    const struct resolver_query *q, uint32_t addrs[RESOLVER_ADDRS_MAX],
+    unsigned *naddrs);
+
+/* Drop the caller's reference; NULL is fine. */
+void resolver_release(struct resolver *r, struct resolver_query *q);
+
+/* Queries sent to DNS so far (cache misses), for tests and statistics. */
+unsigned long resolver_sent(struct resolver *r);
+
+#endif
