@@ -27,7 +27,6 @@ command -v postfix >/dev/null && command -v smtp-sink >/dev/null &&
 
 plan 48
 
-CLIENT="$ZM_TOP/t/lib/smtpclient.py"
 URL="https://support.zm-test.example/zombie?case=e2e-burst"
 REJ_TEXT="E2E-BURST refused: too many messages from your connection; see $URL"
 QUAR_TEXT="E2E-BURST quarantined: your computer may be infected; see $URL"
@@ -54,22 +53,7 @@ milter_conf() { # FILE THRESHOLD_QUARANTINE
         'reply_tempfail = "E2E-BURST slow down; see %u"'
 }
 
-# send LABEL ADDR COUNT: one XCLIENT session of COUNT messages; the reply
-# lines ("LABEL-N STAGE CODE TEXT") are appended to $T/replies
-send() {
-    local out
-    if ! out=$(python3 "$CLIENT" --port "$ZM_PF_PORT" --addr "$2" \
-        --count "$3" --label "$1" 2>"$T/client.err"); then
-        diag "client $1 ($2) failed: $(cat "$T/client.err")"
-    fi
-    printf '%s\n' "$out" >>"$T/replies"
-}
 
-# stages LABEL: the "STAGE:CODE" of each message of LABEL, space separated
-stages() {
-    awk -v l="$1" 'index($1, l "-") == 1 { printf "%s%s:%s", sep, $2, $3; sep = " " }' \
-        "$T/replies"
-}
 
 # rep WORD N: WORD repeated N times, space separated
 rep() {
@@ -78,31 +62,9 @@ rep() {
     printf '%s' "$s"
 }
 
-# texts LABEL CODE: the distinct "CODE TEXT" replies with that code
-texts() {
-    awk -v l="$1" -v c="$2" 'index($1, l "-") == 1 && $3 == c {
-        $1 = ""; $2 = ""; sub(/^  /, ""); print }' "$T/replies" | sort -u
-}
 
-# count of lines of FILE containing the fixed string S
-nfixed() { grep -cF -- "$2" "$1"; }
 
-# wait_fixed FILE S N: waits (bounded) until FILE has N lines containing S
-wait_fixed() {
-    local i
-    for ((i = 0; i < 50; i++)); do
-        [ "$(nfixed "$1" "$2")" -ge "$3" ] && return 0
-        sleep 0.1
-    done
-    return 1
-}
 
-# accepted / delivered message ids, sorted
-accepted_ids() { awk '$2 == "eom" && $3 == 250 { print $1 }' "$T/replies" | sort; }
-delivered_ids() {
-    find "$ZM_SINK_DIR" -type f -name 'msg.*' -exec \
-        awk '/^X-ZM-Test-Id:/ { print $2; exit }' {} \; | sort
-}
 # Postfix queue ids of the accepted messages of LABEL ("queued as QID")
 accepted_qids() {
     awk -v l="$1" '(l == "" || index($1, l "-") == 1) && $2 == "eom" && $3 == 250 {
@@ -116,19 +78,19 @@ milter_qids() {
 
 check_delivery() { # DESC
     local want i
-    want=$(accepted_ids | wc -l)
+    want=$(zm_accepted_ids | wc -l)
     if ! zm_postfix_wait_drained 30 "$want"; then
         diag "queue did not drain to the sink (want $want, sink has $(zm_sink_count))"
         zm_postfix_diag
     fi
     # the sink may still be writing the last dump file: bounded re-read
     for ((i = 0; i < 30; i++)); do
-        [ "$(delivered_ids | paste -sd' ')" = "$(accepted_ids | paste -sd' ')" ] && break
+        [ "$(zm_delivered_ids | paste -sd' ')" = "$(zm_accepted_ids | paste -sd' ')" ] && break
         sleep 0.1
     done
     is "$(zm_postfix_queue_count)" 0 "$1: Postfix queue is empty"
     is "$(zm_sink_count)" "$want" "$1: sink received exactly the $want accepted messages"
-    is "$(delivered_ids | paste -sd' ')" "$(accepted_ids | paste -sd' ')" \
+    is "$(zm_delivered_ids | paste -sd' ')" "$(zm_accepted_ids | paste -sd' ')" \
         "$1: every accepted message was delivered, nothing else"
 }
 
@@ -160,18 +122,18 @@ ok $rc "zombie-milter -n accepts the reject config"
 zm_start_milter "$T/reject.conf" || fail_setup "milter did not start"
 
 BURST=203.0.113.66
-send n1 192.0.2.10 3
-send n2 198.51.100.20 4
-send n3 2001:db8:1:2::5 3
-send n4 2001:db8:1:2::6 2          # same /64: 5 in all, still at the limit
-send b1 "$BURST" 12
+zm_send n1 192.0.2.10 3
+zm_send n2 198.51.100.20 4
+zm_send n3 2001:db8:1:2::5 3
+zm_send n4 2001:db8:1:2::6 2          # same /64: 5 in all, still at the limit
+zm_send b1 "$BURST" 12
 
-is "$(stages n1)" "$(rep eom:250 3)" "normal IPv4 host 192.0.2.10: all 250"
-is "$(stages n2)" "$(rep eom:250 4)" "normal IPv4 host 198.51.100.20: all 250"
-is "$(stages n3) $(stages n4)" "$(rep eom:250 5)" "normal IPv6 /64 (5 messages, 2 addresses): all 250"
-is "$(stages b1)" "$(rep eom:250 5) $(rep eom:550 7)" \
+is "$(zm_stages n1)" "$(rep eom:250 3)" "normal IPv4 host 192.0.2.10: all 250"
+is "$(zm_stages n2)" "$(rep eom:250 4)" "normal IPv4 host 198.51.100.20: all 250"
+is "$(zm_stages n3) $(zm_stages n4)" "$(rep eom:250 5)" "normal IPv6 /64 (5 messages, 2 addresses): all 250"
+is "$(zm_stages b1)" "$(rep eom:250 5) $(rep eom:550 7)" \
     "burst $BURST: 5 accepted, messages 6..12 refused at end of message"
-is "$(texts b1 550)" "550 5.7.1 $REJ_TEXT" "refusals carry 5.7.1 and the reply_reject text, %u expanded"
+is "$(zm_texts b1 550)" "550 5.7.1 $REJ_TEXT" "refusals carry 5.7.1 and the reply_reject text, %u expanded"
 
 check_delivery "reject"
 
@@ -180,21 +142,21 @@ ok $? "milter exits 0 on SIGTERM"
 mv "$T/milter.log" "$T/milter-reject.log"
 L=$T/milter-reject.log
 REJ_LINE="action=reject host=$BURST user=- score=100 reasons=msgs1m=6/5(+100) rcpts=1"
-is "$(nfixed "$L" "$REJ_LINE")" 7 "milter logged 7 rejects for $BURST with msgs1m=6/5(+100)"
-is "$(nfixed "$L" "action=accept host=$BURST user=- score=0 reasons=- rcpts=1")" 5 \
+is "$(zm_nfixed "$L" "$REJ_LINE")" 7 "milter logged 7 rejects for $BURST with msgs1m=6/5(+100)"
+is "$(zm_nfixed "$L" "action=accept host=$BURST user=- score=0 reasons=- rcpts=1")" 5 \
     "milter logged 5 plain accepts for $BURST"
 is "$(grep -Ec ': action=[a-z]+ host=' "$L")" 24 "milter logged one decision per message (24)"
 is "$(grep -E ': action=[a-z]+ host=' "$L" | grep -v "host=$BURST " | grep -vc "action=accept ")" 0 \
     "no other host got anything but accept"
-is "$(nfixed "$L" "action=accept host=2001:db8:1:2::/64 user=- score=0")" 5 \
+is "$(zm_nfixed "$L" "action=accept host=2001:db8:1:2::/64 user=- score=0")" 5 \
     "the two IPv6 addresses count as one host 2001:db8:1:2::/64"
-is "$(nfixed "$L" "action=accept host=192.0.2.10 user=- score=0")" 3 "192.0.2.10 counted as its own host"
+is "$(zm_nfixed "$L" "action=accept host=192.0.2.10 user=- score=0")" 3 "192.0.2.10 counted as its own host"
 is "$(milter_qids "$L" "action=accept ")" "$(accepted_qids '')" \
     "milter accept lines carry the Postfix queue ids of the accepted messages"
 
 PF_REJ="milter-reject: END-OF-MESSAGE from unknown[$BURST]: 5.7.1 $REJ_TEXT;"
-wait_fixed "$ZM_PF_LOG" "$PF_REJ" 7
-is "$(nfixed "$ZM_PF_LOG" "$PF_REJ")" 7 "Postfix maillog shows 7 milter-reject lines for $BURST"
+zm_wait_fixed "$ZM_PF_LOG" "$PF_REJ" 7
+is "$(zm_nfixed "$ZM_PF_LOG" "$PF_REJ")" 7 "Postfix maillog shows 7 milter-reject lines for $BURST"
 pf_qids=$(grep -F -- "$PF_REJ" "$ZM_PF_LOG" | sed -n 's/.*: \([0-9A-Za-z]*\): milter-reject: .*/\1/p' | sort -u)
 is "$(milter_qids "$L" "$REJ_LINE")" "$pf_qids" "milter reject lines and Postfix milter-reject lines name the same queue ids"
 is "$(grep -c 'milter-reject' "$ZM_PF_LOG")" 7 "no other milter-reject in the maillog"
@@ -211,20 +173,20 @@ ok $rc "zombie-milter -n accepts the quarantine config"
 zm_start_milter "$T/quarantine.conf" || fail_setup "milter did not restart"
 
 Q=203.0.113.77
-send q1 "$Q" 12
-send q2 "$Q" 2                      # a new session: still quarantined
-send o1 198.51.100.33 3
-send o2 203.0.113.78 2              # same /24 as the zombie, another host
-send o3 2001:db8:77::1 2
+zm_send q1 "$Q" 12
+zm_send q2 "$Q" 2                      # a new session: still quarantined
+zm_send o1 198.51.100.33 3
+zm_send o2 203.0.113.78 2              # same /24 as the zombie, another host
+zm_send o3 2001:db8:77::1 2
 
-is "$(stages q1)" "$(rep eom:250 5) eom:550 $(rep mail:550 6)" \
+is "$(zm_stages q1)" "$(rep eom:250 5) eom:550 $(rep mail:550 6)" \
     "burst $Q: 5 accepted, 6th refused at end of message, 7..12 refused at MAIL FROM"
-is "$(texts q1 550)" "550 5.7.1 $QUAR_TEXT" "all refusals carry 5.7.1 and the reply_quarantine text"
-is "$(stages q2)" "$(rep mail:550 2)" "a new session of $Q is refused at MAIL FROM"
-is "$(texts q2 550)" "550 5.7.1 $QUAR_TEXT" "... with the quarantine text"
-is "$(stages o1)" "$(rep eom:250 3)" "another host 198.51.100.33 still delivers"
-is "$(stages o2)" "$(rep eom:250 2)" "203.0.113.78 (same /24) still delivers"
-is "$(stages o3)" "$(rep eom:250 2)" "IPv6 host 2001:db8:77::1 still delivers"
+is "$(zm_texts q1 550)" "550 5.7.1 $QUAR_TEXT" "all refusals carry 5.7.1 and the reply_quarantine text"
+is "$(zm_stages q2)" "$(rep mail:550 2)" "a new session of $Q is refused at MAIL FROM"
+is "$(zm_texts q2 550)" "550 5.7.1 $QUAR_TEXT" "... with the quarantine text"
+is "$(zm_stages o1)" "$(rep eom:250 3)" "another host 198.51.100.33 still delivers"
+is "$(zm_stages o2)" "$(rep eom:250 2)" "203.0.113.78 (same /24) still delivers"
+is "$(zm_stages o3)" "$(rep eom:250 2)" "IPv6 host 2001:db8:77::1 still delivers"
 is "$(grep -v '^[a-z0-9]*-[0-9]* \(eom\|mail\) \(250\|550\) ' "$T/replies" | wc -l)" 0 \
     "no reply other than 250 and 550 (no tempfail, no lost session)"
 
@@ -234,28 +196,28 @@ zm_stop_milter
 ok $? "milter exits 0 on SIGTERM again"
 mv "$T/milter.log" "$T/milter-quarantine.log"
 L=$T/milter-quarantine.log
-is "$(nfixed "$L" "action=quarantine host=$Q user=- score=100 reasons=msgs1m=6/5(+100) rcpts=1")" 1 \
+is "$(zm_nfixed "$L" "action=quarantine host=$Q user=- score=100 reasons=msgs1m=6/5(+100) rcpts=1")" 1 \
     "milter logged the quarantine of $Q with msgs1m=6/5(+100)"
-is "$(nfixed "$L" "action=reject host=$Q user=- score=0 reasons=quarantined rcpts=0 stage=mail")" 8 \
+is "$(zm_nfixed "$L" "action=reject host=$Q user=- score=0 reasons=quarantined rcpts=0 stage=mail")" 8 \
     "milter logged 8 MAIL-stage refusals of $Q (reasons=quarantined)"
-is "$(nfixed "$L" "action=accept host=$Q user=- score=0 reasons=- rcpts=1")" 5 \
+is "$(zm_nfixed "$L" "action=accept host=$Q user=- score=0 reasons=- rcpts=1")" 5 \
     "milter logged 5 accepts for $Q"
 is "$(grep -E ': action=[a-z]+ host=' "$L" | grep -v "host=$Q " | grep -vc "action=accept ")" 0 \
     "no other host got anything but accept"
-is "$(nfixed "$L" "action=accept host=203.0.113.78 user=- score=0")" 2 "203.0.113.78 is its own host"
+is "$(zm_nfixed "$L" "action=accept host=203.0.113.78 user=- score=0")" 2 "203.0.113.78 is its own host"
 
 PF_QEOM="milter-reject: END-OF-MESSAGE from unknown[$Q]: 5.7.1 $QUAR_TEXT;"
 PF_QMAIL="milter-reject: MAIL from unknown[$Q]: 550 5.7.1 $QUAR_TEXT;"
-wait_fixed "$ZM_PF_LOG" "$PF_QMAIL" 8
-is "$(nfixed "$ZM_PF_LOG" "$PF_QEOM")" 1 "Postfix maillog shows the end-of-message milter-reject of $Q"
-is "$(nfixed "$ZM_PF_LOG" "$PF_QMAIL")" 8 "Postfix maillog shows 8 MAIL-stage milter-rejects of $Q"
+zm_wait_fixed "$ZM_PF_LOG" "$PF_QMAIL" 8
+is "$(zm_nfixed "$ZM_PF_LOG" "$PF_QEOM")" 1 "Postfix maillog shows the end-of-message milter-reject of $Q"
+is "$(zm_nfixed "$ZM_PF_LOG" "$PF_QMAIL")" 8 "Postfix maillog shows 8 MAIL-stage milter-rejects of $Q"
 is "$(grep -c 'milter-reject' "$ZM_PF_LOG")" 16 "no other milter-reject in the maillog (7 + 1 + 8)"
 is "$(grep -Ec 'warning: milter|milter.*(timeout|error|unavailable)' "$ZM_PF_LOG")" 0 \
     "no milter warning in the maillog"
 
 # --- 3. summary over both parts ------------------------------------------------
 
-is "$(accepted_ids | wc -l)" 29 "29 messages accepted in all (17 + 12)"
+is "$(zm_accepted_ids | wc -l)" 29 "29 messages accepted in all (17 + 12)"
 is "$(awk '$3 == 550' "$T/replies" | wc -l)" 16 "16 messages refused in all (7 + 9)"
 is "$(grep -c ' status=sent ' "$ZM_PF_LOG")" 29 "Postfix logged 29 deliveries to the sink"
 is "$(grep -Ec ' status=(deferred|bounced)' "$ZM_PF_LOG")" 0 "no deferral or bounce"

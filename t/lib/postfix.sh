@@ -211,3 +211,50 @@ zm_postfix_diag() {
     diag "--- postfix queue:"
     diag "$(postqueue -c "$ZM_PF_CONF" -p 2>&1)"
 }
+
+# -- the client's replies and the sink's messages, for the e2e tests ------
+#   zm_send LABEL ADDR COUNT  one XCLIENT session of COUNT messages; the
+#                     reply lines ("LABEL-N STAGE CODE TEXT") are appended
+#                     to $T/replies
+#   zm_stages LABEL   the "STAGE:CODE" of each message of LABEL
+#   zm_texts LABEL CODE   the distinct "CODE TEXT" replies with that code
+#   zm_nfixed FILE S  lines of FILE containing the fixed string S
+#   zm_wait_fixed FILE S N   waits (bounded) until FILE has N such lines
+#   zm_accepted_ids / zm_delivered_ids   message ids Postfix accepted /
+#                     the sink received, sorted
+
+zm_send() {
+    local out
+    if ! out=$(python3 "$ZM_TOP/t/lib/smtpclient.py" --port "$ZM_PF_PORT" \
+        --addr "$2" --count "$3" --label "$1" 2>"$T/client.err"); then
+        diag "client $1 ($2) failed: $(cat "$T/client.err")"
+    fi
+    printf '%s\n' "$out" >>"$T/replies"
+}
+
+zm_stages() {
+    awk -v l="$1" 'index($1, l "-") == 1 { printf "%s%s:%s", sep, $2, $3; sep = " " }' \
+        "$T/replies"
+}
+
+zm_texts() {
+    awk -v l="$1" -v c="$2" 'index($1, l "-") == 1 && $3 == c {
+        $1 = ""; $2 = ""; sub(/^  /, ""); print }' "$T/replies" | sort -u
+}
+
+zm_nfixed() { grep -cF -- "$2" "$1"; }
+
+zm_wait_fixed() {
+    local i
+    for ((i = 0; i < 50; i++)); do
+        [ "$(zm_nfixed "$1" "$2")" -ge "$3" ] && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+zm_accepted_ids() { awk '$2 == "eom" && $3 == 250 { print $1 }' "$T/replies" | sort; }
+zm_delivered_ids() {
+    find "$ZM_SINK_DIR" -type f -name 'msg.*' -exec \
+        awk '/^X-ZM-Test-Id:/ { print $2; exit }' {} \; | sort
+}
