@@ -37,7 +37,7 @@ until (exec 3<>"/dev/tcp/127.0.0.1/$mport") 2>/dev/null; do sleep 0.05; done
 
 cli CONFIG RESETSTAT >/dev/null
 mem0=$(cli INFO memory | sed -n 's/^used_memory:\([0-9]*\).*/\1/p')
-python3 "$top/contrib/bench/redis_cost_load.py" "$mport" "$hosts" "$per_host" 1
+python3 "$top/contrib/bench/milter_load.py" "$mport" "$hosts" "$per_host" 1
 mem1=$(cli INFO memory | sed -n 's/^used_memory:\([0-9]*\).*/\1/p')
 keys=$(cli DBSIZE)
 msgs=$((hosts * per_host))
