@@ -35,8 +35,11 @@ static const struct int_bound int_bounds[] = {
 	{ "quarantine_time", 60, 2592000 },
 	{ "max_hosts", 100, 10000000 },
 	{ "redis_db", 0, 1000 },
-	{ "redis_connect_timeout_ms", 10, 10000 },
-	{ "redis_timeout_ms", 10, 10000 },
+	/* A call may wait for a connection, connect, set it up and ask:
+	 * C + 3T, which these bounds keep under 8 s (sendmail's R timeout
+	 * is 10 s, Postfix's milter_command_timeout 30 s). */
+	{ "redis_connect_timeout_ms", 10, 2000 },
+	{ "redis_timeout_ms", 10, 2000 },
 	{ "redis_connections", 1, 256 },
 	{ "event_stream_max", 100, 100000000 },
 	{ "event_ttl", 60, 31536000 },

@@ -359,6 +359,10 @@ dnsbl_new(const struct dnsbl_zone *zones, unsigned nzones,
 		d->have_thread = pthread_create(&d->thread, NULL, health_thread,
 		    d) == 0;
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		if (!d->have_thread)
+			loghook_say(&d->log, LOG_WARNING, "dnsbl: cannot start the "
+			    "health check thread; lists are checked at start-up "
+			    "only");
 	}
 	return d;
 }

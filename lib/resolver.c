@@ -215,6 +215,7 @@ resolver_new(const char *const forwarders[], size_t n, unsigned cache_size,
     char *err, size_t errlen)
 {
 	struct resolver *r = calloc(1, sizeof(*r));
+	pthread_condattr_t attr;
 	sigset_t all, old;
 
 	if (r == NULL || (r->cache = calloc(cache_size ? cache_size : 1,
@@ -235,7 +236,12 @@ resolver_new(const char *const forwarders[], size_t n, unsigned cache_size,
 		goto fail;
 	}
 	pthread_mutex_init(&r->lock, NULL);
-	pthread_cond_init(&r->answered, NULL);
+	/* Budgets are waited on the monotonic clock: a clock step must not
+	 * stretch them. */
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&r->answered, &attr);
+	pthread_condattr_destroy(&attr);
 	/* The thread must never take a signal meant for the daemon. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -348,7 +354,7 @@ resolver_wait(struct resolver *r, struct resolver_query *const qs[], size_t n,
 	struct timespec until;
 	size_t i;
 
-	clock_gettime(CLOCK_REALTIME, &until);
+	clock_gettime(CLOCK_MONOTONIC, &until);
 	until.tv_sec += (time_t)(budget_ms / 1000);
 	until.tv_nsec += (long)(budget_ms % 1000) * 1000000;
 	if (until.tv_nsec >= 1000000000) {

@@ -218,6 +218,10 @@ mem_block_find(struct store *st, const char *const keys[], size_t n,
 		if (e == NULL || e->block == NULL)
 			continue;
 		if (e->block->until > now) {
+			/* Refused at MAIL FROM, it is never counted: keep it
+			 * recently used here, or the LRU would drop its block. */
+			lru_unlink(ms, e);
+			lru_push(ms, e);
 			*out = *e->block;
 			*which = k;
 			status = STORE_OK;

@@ -178,8 +178,10 @@ wait_fd(int fd, short events, uint64_t deadline_ms)
 		if ((now = monotonic_ms()) >= deadline_ms)
 			return false;
 		rc = poll(&p, 1, (int)(deadline_ms - now));
+		if (rc < 0 && errno == EINTR)
+			continue;
 		if (rc != 0)
-			return rc > 0 || errno != EINTR;  /* the I/O reports errors */
+			return true;	/* ready, or an error the I/O reports */
 	}
 }
 
@@ -371,7 +373,7 @@ pool_get(struct redis_store *rs)
 		store_fail("%s: unreachable, not tried (circuit open)", rs->name);
 		return NULL;
 	}
-	clock_gettime(CLOCK_REALTIME, &until);
+	clock_gettime(CLOCK_MONOTONIC, &until);
 	until.tv_sec += (time_t)(rs->cfg->redis_timeout_ms / 1000);
 	until.tv_nsec += (long)(rs->cfg->redis_timeout_ms % 1000) * 1000000;
 	if (until.tv_nsec >= 1000000000) {
@@ -846,6 +848,7 @@ struct store *
 store_redis_new(const struct config *cfg, const struct loghook *log)
 {
 	struct redis_store *rs;
+	pthread_condattr_t attr;
 	unsigned i, width, longest = 0;
 
 	if ((rs = calloc(1, sizeof(*rs))) == NULL)
@@ -871,7 +874,10 @@ store_redis_new(const struct config *cfg, const struct loghook *log)
 	snprintf(rs->rate_ttl, sizeof(rs->rate_ttl), "%u", longest);
 	breaker_init(&rs->breaker);
 	pthread_mutex_init(&rs->pool_lock, NULL);
-	pthread_cond_init(&rs->pool_freed, NULL);
+	pthread_condattr_init(&attr);		/* waits immune to clock steps */
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&rs->pool_freed, &attr);
+	pthread_condattr_destroy(&attr);
 	pthread_mutex_init(&rs->cache_lock, NULL);
 	return &rs->base;
 }

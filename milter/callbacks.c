@@ -209,13 +209,14 @@ zm_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 		return SMFIS_TEMPFAIL;
 	/* Postfix sends CONNECT again after XCLIENT: the new client wins. */
 	conn->host[0] = '\0';
+	conn->client = lookups_renew(conn->client);
 	if (!netaddr_from_sockaddr(hostaddr, &addr))
 		return SMFIS_CONTINUE;	/* local or unknown: no host key */
 	if (config_is_exempt(cfg, &addr))
 		return SMFIS_ACCEPT;
 	hostkey_format(&addr, cfg->ipv4_prefix, cfg->ipv6_prefix, conn->host);
 	/* Asked now, answered (or cached) by end of message. */
-	if ((conn->client = lookups_renew(conn->client)) != NULL)
+	if (conn->client != NULL)
 		dnsbl_start_client(dnsbl, conn->client, &addr);
 	return SMFIS_CONTINUE;
 }
@@ -372,5 +373,8 @@ callbacks_drain(unsigned timeout_ms)
 	for (waited = 0; atomic_load(&open_conns) > 0 && waited < timeout_ms;
 	    waited += 50)
 		nanosleep(&tick, NULL);
+	/* A connection accepted just before the stop may not have reached
+	 * its first callback yet: look once more after a moment. */
+	nanosleep(&(struct timespec){ 0, 250 * 1000 * 1000 }, NULL);
 	return atomic_load(&open_conns) == 0;
 }

@@ -189,7 +189,7 @@ config_errors_name_file_line_option_and_reason(void **state)
 		    "1: redis_prefix: \"zm {x}\" must be at most 64 letters, "
 		    "digits or :._-" },
 		{ "redis_timeout_ms = 0\n",
-		    "1: redis_timeout_ms: 0 is out of range 10..10000" },
+		    "1: redis_timeout_ms: 0 is out of range 10..2000" },
 		{ "dnsbl \"xbl.example\" {\n type = \"ipv4\"\n}\n",
 		    "2: type: \"ipv4\" is not one of ip, domain" },
 		{ "dnsbl \"xbl.example\" {\n codes = { \"127.0.0.4 infected\" }\n}\n",

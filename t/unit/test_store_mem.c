@@ -155,6 +155,30 @@ store_mem_expires_idle_keys_but_keeps_quarantines(void **state)
 	store_free(st);
 }
 
+static void
+store_mem_keeps_a_retrying_quarantined_host(void **state)
+{
+	struct store *st = new_store(100);
+	struct store_block got;
+	char key[32];
+	int i;
+
+	(void)state;
+	quarantine(st, "192.0.2.200", NULL, 1000, 1000 + 86400, 200);
+	for (i = 0; i < 99; i++) {
+		snprintf(key, sizeof(key), "198.51.100.%d", i);
+		add(st, key, 1001, 1, 1);
+	}
+	/* The zombie retries: refused at MAIL FROM, never counted. */
+	assert_int_equal(find(st, "192.0.2.200", 1002, &got), STORE_OK);
+	/* The table is full: the next host pushes out the least recently
+	 * used one, which is no longer the quarantined host. */
+	add(st, "203.0.113.1", 1003, 1, 1);
+	assert_int_equal(find(st, "192.0.2.200", 1004, &got), STORE_OK);
+	assert_int_equal(msgs(st, "198.51.100.0", 1004, 0), 0);
+	store_free(st);
+}
+
 int
 main(void)
 {
@@ -164,6 +188,7 @@ main(void)
 		    store_mem_quarantine_lasts_until_its_end_and_clears_counts),
 		cmocka_unit_test(store_mem_forgets_the_least_recently_used_when_full),
 		cmocka_unit_test(store_mem_expires_idle_keys_but_keeps_quarantines),
+		cmocka_unit_test(store_mem_keeps_a_retrying_quarantined_host),
 	};
 
 	return cmocka_run_group_tests_name("store_mem", tests, NULL, NULL);
