@@ -76,23 +76,6 @@ milter_qids() {
         s/^\([A-Za-z0-9]*\): action=.*/\1/p' | sort -u
 }
 
-check_delivery() { # DESC
-    local want i
-    want=$(zm_accepted_ids | wc -l)
-    if ! zm_postfix_wait_drained 30 "$want"; then
-        diag "queue did not drain to the sink (want $want, sink has $(zm_sink_count))"
-        zm_postfix_diag
-    fi
-    # the sink may still be writing the last dump file: bounded re-read
-    for ((i = 0; i < 30; i++)); do
-        [ "$(zm_delivered_ids | paste -sd' ')" = "$(zm_accepted_ids | paste -sd' ')" ] && break
-        sleep 0.1
-    done
-    is "$(zm_postfix_queue_count)" 0 "$1: Postfix queue is empty"
-    is "$(zm_sink_count)" "$want" "$1: sink received exactly the $want accepted messages"
-    is "$(zm_delivered_ids | paste -sd' ')" "$(zm_accepted_ids | paste -sd' ')" \
-        "$1: every accepted message was delivered, nothing else"
-}
 
 fail_setup() {
     diag "$1"
@@ -135,7 +118,7 @@ is "$(zm_stages b1)" "$(rep eom:250 5) $(rep eom:550 7)" \
     "burst $BURST: 5 accepted, messages 6..12 refused at end of message"
 is "$(zm_texts b1 550)" "550 5.7.1 $REJ_TEXT" "refusals carry 5.7.1 and the reply_reject text, %u expanded"
 
-check_delivery "reject"
+zm_check_delivery "reject"
 
 zm_stop_milter
 ok $? "milter exits 0 on SIGTERM"
@@ -190,7 +173,7 @@ is "$(zm_stages o3)" "$(rep eom:250 2)" "IPv6 host 2001:db8:77::1 still delivers
 is "$(grep -v '^[a-z0-9]*-[0-9]* \(eom\|mail\) \(250\|550\) ' "$T/replies" | wc -l)" 0 \
     "no reply other than 250 and 550 (no tempfail, no lost session)"
 
-check_delivery "quarantine"
+zm_check_delivery "quarantine"
 
 zm_stop_milter
 ok $? "milter exits 0 on SIGTERM again"

@@ -222,6 +222,9 @@ zm_postfix_diag() {
 #   zm_wait_fixed FILE S N   waits (bounded) until FILE has N such lines
 #   zm_accepted_ids / zm_delivered_ids   message ids Postfix accepted /
 #                     the sink received, sorted
+#   zm_check_delivery DESC   waits for the queue to drain and asserts (3
+#                     tests) that every accepted message, and nothing
+#                     else, reached the sink
 
 zm_send() {
     local out
@@ -257,4 +260,22 @@ zm_accepted_ids() { awk '$2 == "eom" && $3 == 250 { print $1 }' "$T/replies" | s
 zm_delivered_ids() {
     find "$ZM_SINK_DIR" -type f -name 'msg.*' -exec \
         awk '/^X-ZM-Test-Id:/ { print $2; exit }' {} \; | sort
+}
+
+zm_check_delivery() {
+    local want i
+    want=$(zm_accepted_ids | wc -l)
+    if ! zm_postfix_wait_drained 30 "$want"; then
+        diag "queue did not drain to the sink (want $want, sink has $(zm_sink_count))"
+        zm_postfix_diag
+    fi
+    # the sink may still be writing the last dump file: bounded re-read
+    for ((i = 0; i < 30; i++)); do
+        [ "$(zm_delivered_ids | paste -sd' ')" = "$(zm_accepted_ids | paste -sd' ')" ] && break
+        sleep 0.1
+    done
+    is "$(zm_postfix_queue_count)" 0 "$1: Postfix queue is empty"
+    is "$(zm_sink_count)" "$want" "$1: sink received exactly the $want accepted messages"
+    is "$(zm_delivered_ids | paste -sd' ')" "$(zm_accepted_ids | paste -sd' ')" \
+        "$1: every accepted message was delivered, nothing else"
 }
