@@ -86,14 +86,7 @@ fail_setup() {
 
 # --- set-up ---------------------------------------------------------------
 
-zm_sink_start || fail_setup "smtp-sink did not start"
-ZM_MILTER_PORT=$(zm_free_port)
-zm_postfix_start \
-    "smtpd_milters=inet:127.0.0.1:$ZM_MILTER_PORT" \
-    'milter_default_action=tempfail' \
-    'milter_protocol=6' ||
-    fail_setup "private Postfix did not start"
-: >"$T/replies"
+zm_e2e_rig || fail_setup "the Postfix rig did not start"
 
 # --- 1. reject --------------------------------------------------------------
 

@@ -16,6 +16,9 @@
 #   zm_start_milter CONF   starts `zombie-milter -f -c CONF`, log in
 #                 $T/milter.log, waits for its port (ZM_PORT)
 #   zm_stop_milter         SIGTERM, waits, returns its exit status
+#   zm_file_has FILE REGEX DESC, zm_file_lacks FILE REGEX DESC,
+#   zm_file_count FILE REGEX N DESC   assert on the lines of a log (ERE);
+#                 a failure shows the decision lines
 #   zm_start_named NAME CONF   another milter, log in $T/NAME.log, its pid
 #                 and port in ZM_NPID[NAME], ZM_NPORT[NAME]; on failure
 #                 diagnoses and returns 1
@@ -124,4 +127,36 @@ zm_start_named() {
     diag "milter $name did not start; config:"; diag "$(cat "$conf")"
     diag "log:"; diag "$(tail -20 "$T/$name.log")"
     return 1
+}
+
+zm__decisions() { LC_ALL=C grep -a 'action=' "$1" | head -40; }
+
+zm_file_has() {
+    if LC_ALL=C grep -aEq -- "$2" "$1"; then
+        ok 0 "$3"
+    else
+        ok 1 "$3"
+        diag "no line of ${1##*/} matches: $2"
+        diag "decision lines in ${1##*/}:"; diag "$(zm__decisions "$1")"
+    fi
+}
+
+zm_file_lacks() {
+    if LC_ALL=C grep -aEq -- "$2" "$1"; then
+        ok 1 "$3"
+        diag "unexpected lines in ${1##*/}:"
+        diag "$(LC_ALL=C grep -aE -- "$2" "$1" | head -10)"
+    else
+        ok 0 "$3"
+    fi
+}
+
+zm_file_count() {
+    local n
+    n=$(LC_ALL=C grep -aEc -- "$2" "$1")
+    is "$n" "$3" "$4"
+    if [ "$n" != "$3" ]; then
+        diag "regex: $2"
+        diag "decision lines in ${1##*/}:"; diag "$(zm__decisions "$1")"
+    fi
 }

@@ -222,6 +222,9 @@ zm_postfix_diag() {
 #   zm_wait_fixed FILE S N   waits (bounded) until FILE has N such lines
 #   zm_accepted_ids / zm_delivered_ids   message ids Postfix accepted /
 #                     the sink received, sorted
+#   zm_e2e_rig       smtp-sink, then a Postfix whose smtpd_milters points
+#                     at ZM_MILTER_PORT (a free port, for the test's milter);
+#                     returns 1 if either did not start
 #   zm_check_delivery DESC   waits for the queue to drain and asserts (3
 #                     tests) that every accepted message, and nothing
 #                     else, reached the sink
@@ -278,4 +281,14 @@ zm_check_delivery() {
     is "$(zm_sink_count)" "$want" "$1: sink received exactly the $want accepted messages"
     is "$(zm_delivered_ids | paste -sd' ')" "$(zm_accepted_ids | paste -sd' ')" \
         "$1: every accepted message was delivered, nothing else"
+}
+
+zm_e2e_rig() {
+    zm_sink_start || { diag "smtp-sink did not start"; return 1; }
+    ZM_MILTER_PORT=$(zm_free_port)
+    zm_postfix_start \
+        "smtpd_milters=inet:127.0.0.1:$ZM_MILTER_PORT" \
+        'milter_default_action=tempfail' \
+        'milter_protocol=6' || { diag "private Postfix did not start"; return 1; }
+    : >"$T/replies"
 }

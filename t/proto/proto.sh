@@ -77,35 +77,9 @@ dl() {
     printf '(^|[ :\t])%s: %s( |$)' "$qid" "$2"
 }
 
-_proto_decisions() {
-    LC_ALL=C grep -a 'action=' "$T/milter.log" | head -40
-}
 
-log_has() {
-    if LC_ALL=C grep -aEq -- "$1" "$T/milter.log"; then
-        ok 0 "$2"
-    else
-        ok 1 "$2"
-        diag "no log line matches: $1"
-        diag "decision lines in the log:"; diag "$(_proto_decisions)"
-    fi
-}
+log_has() { zm_file_has "$T/milter.log" "$@"; }
 
-log_count() {
-    local n
-    n=$(LC_ALL=C grep -aEc -- "$1" "$T/milter.log")
-    is "$n" "$2" "$3"
-    if [ "$n" != "$2" ]; then
-        diag "regex: $1"
-        diag "decision lines in the log:"; diag "$(_proto_decisions)"
-    fi
-}
+log_count() { zm_file_count "$T/milter.log" "$@"; }
 
-log_lacks() {
-    if LC_ALL=C grep -aEq -- "$1" "$T/milter.log"; then
-        ok 1 "$2"
-        diag "unexpected log lines:"; diag "$(LC_ALL=C grep -aE -- "$1" "$T/milter.log" | head -10)"
-    else
-        ok 0 "$2"
-    fi
-}
+log_lacks() { zm_file_lacks "$T/milter.log" "$@"; }

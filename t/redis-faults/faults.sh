@@ -201,29 +201,11 @@ rf_all() {
     fi
 }
 
-rf_log_has() {
-    if LC_ALL=C grep -aEq -- "$2" "$T/$1.log"; then ok 0 "$3"; else
-        ok 1 "$3"; diag "no line of $1.log matches: $2"; diag "$(rf_log_tail "$1")"; fi
-}
+rf_log_has() { local f=$T/$1.log; shift; zm_file_has "$f" "$@"; }
 
-rf_log_lacks() {
-    if LC_ALL=C grep -aEq -- "$2" "$T/$1.log"; then
-        ok 1 "$3"; diag "unexpected lines in $1.log:"
-        diag "$(LC_ALL=C grep -aE -- "$2" "$T/$1.log" | head -10)"
-    else ok 0 "$3"; fi
-}
+rf_log_lacks() { local f=$T/$1.log; shift; zm_file_lacks "$f" "$@"; }
 
-rf_log_count() {
-    local n
-    n=$(LC_ALL=C grep -aEc -- "$2" "$T/$1.log")
-    is "$n" "$3" "$4"
-    if [ "$n" != "$3" ]; then diag "regex: $2"; diag "$(rf_log_tail "$1")"; fi
-}
-
-# the log without the plain decision lines (they are in the results)
-rf_log_tail() {
-    LC_ALL=C grep -av ': action=accept ' "$T/$1.log" | tail -25
-}
+rf_log_count() { local f=$T/$1.log; shift; zm_file_count "$f" "$@"; }
 
 # the breaker's state changes: "redis 127.0.0.1:PORT: unreachable: CAUSE;
 # fallback FB" OPENS times, "... answering again" CLOSES times

@@ -101,38 +101,11 @@ zmc_get() {
     sed -n "s/.* $1=\([^ ]*\).*/\1/p" "$ZMC_OUT" | tail -1
 }
 
-_rlog_decisions() {
-    LC_ALL=C grep -a 'action=' "$T/$1.log" | head -40
-}
+rlog_has() { local f=$T/$1.log; shift; zm_file_has "$f" "$@"; }
 
-rlog_has() {
-    if LC_ALL=C grep -aEq -- "$2" "$T/$1.log"; then
-        ok 0 "$3"
-    else
-        ok 1 "$3"
-        diag "no line of $1.log matches: $2"
-        diag "decision lines in $1.log:"; diag "$(_rlog_decisions "$1")"
-    fi
-}
+rlog_count() { local f=$T/$1.log; shift; zm_file_count "$f" "$@"; }
 
-rlog_count() {
-    local n
-    n=$(LC_ALL=C grep -aEc -- "$2" "$T/$1.log")
-    is "$n" "$3" "$4"
-    if [ "$n" != "$3" ]; then
-        diag "regex: $2"
-        diag "decision lines in $1.log:"; diag "$(_rlog_decisions "$1")"
-    fi
-}
-
-rlog_lacks() {
-    if LC_ALL=C grep -aEq -- "$2" "$T/$1.log"; then
-        ok 1 "$3"
-        diag "unexpected lines in $1.log:"; diag "$(LC_ALL=C grep -aE -- "$2" "$T/$1.log" | head -10)"
-    else
-        ok 0 "$3"
-    fi
-}
+rlog_lacks() { local f=$T/$1.log; shift; zm_file_lacks "$f" "$@"; }
 
 # the text of the decision line with queue id QID in log NAME
 rlog_line() {
