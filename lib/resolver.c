@@ -1,5 +1,5 @@
 /*
- * resolver -- asynchronous cached A lookups over libunbound.
+ * resolver -- asynchronous cached lookups over libunbound.
  * See resolver.h.
  *
  * Concurrency: r->lock guards the cache, every query's status and
@@ -29,23 +29,29 @@
 
 #define QNAME_MAX	256
 
+/* An answer's records: each as a 2-byte length and its rdata. */
+struct rrset {
+	unsigned char *data;		/* NULL when there are none */
+	size_t len;
+};
+
 struct resolver_query {
 	struct resolver *r;
 	int refs;
 	bool in_flight;
 	struct resolver_query *prev, *next;	/* in flight */
 	enum resolver_status status;
-	uint32_t addrs[RESOLVER_ADDRS_MAX];
-	unsigned naddrs;
+	struct rrset rrs;
+	int qtype;
 	char qname[QNAME_MAX];
 };
 
 struct cache_entry {
 	char qname[QNAME_MAX];
+	int qtype;
 	uint64_t expires_ms;
 	enum resolver_status status;
-	uint32_t addrs[RESOLVER_ADDRS_MAX];
-	unsigned naddrs;
+	struct rrset rrs;
 };
 
 struct resolver {
@@ -70,17 +76,42 @@ monotonic_ms(void)
 }
 
 static struct cache_entry *
-cache_slot(struct resolver *r, const char *qname)
+cache_slot(struct resolver *r, const char *qname, int qtype)
 {
-	return &r->cache[hostkey_hash(qname) % r->cache_size];
+	return &r->cache[(hostkey_hash(qname) + (uint32_t)qtype * 2654435761u) %
+	    r->cache_size];
+}
+
+/* A copy of rrs into out; false (out empty) when memory runs out. */
+static bool
+rrset_copy(struct rrset *out, const struct rrset *rrs)
+{
+	out->len = 0;
+	if (rrs->len == 0 || (out->data = malloc(rrs->len)) == NULL) {
+		out->data = NULL;
+		return rrs->len == 0;
+	}
+	memcpy(out->data, rrs->data, rrs->len);
+	out->len = rrs->len;
+	return true;
+}
+
+static void
+rrset_clear(struct rrset *rrs)
+{
+	free(rrs->data);
+	rrs->data = NULL;
+	rrs->len = 0;
 }
 
 /* Drop one reference; the caller holds r->lock. */
 static void
 query_unref(struct resolver_query *q)
 {
-	if (--q->refs == 0)
+	if (--q->refs == 0) {
+		rrset_clear(&q->rrs);
 		free(q);
+	}
 }
 
 static void
@@ -95,20 +126,26 @@ in_flight_remove(struct resolver *r, struct resolver_query *q)
 	q->in_flight = false;
 }
 
-/* Copy an answer's A records, in host order. */
-static unsigned
-copy_addrs(const struct ub_result *res, uint32_t addrs[RESOLVER_ADDRS_MAX])
+/* Keep an answer's records; false if there are none or too many. */
+static bool
+take_rrs(const struct ub_result *res, struct rrset *out)
 {
-	unsigned n = 0;
-	uint32_t a;
+	size_t len = 0, n;
+	unsigned char *p;
 
-	for (; res->data[n] != NULL && n < RESOLVER_ADDRS_MAX; n++) {
-		if (res->len[n] != 4)
-			break;
-		memcpy(&a, res->data[n], 4);
-		addrs[n] = ntohl(a);
+	for (n = 0; res->data[n] != NULL; n++)
+		len += 2 + (size_t)res->len[n];
+	if (n == 0 || n > RESOLVER_RRS_MAX || len > RESOLVER_ANSWER_MAX ||
+	    (out->data = malloc(len)) == NULL)
+		return false;
+	for (p = out->data, n = 0; res->data[n] != NULL; n++) {
+		*p++ = (unsigned char)(res->len[n] >> 8);
+		*p++ = (unsigned char)res->len[n];
+		memcpy(p, res->data[n], (size_t)res->len[n]);
+		p += res->len[n];
 	}
-	return n;
+	out->len = len;
+	return true;
 }
 
 /* libunbound's callback, in the resolver thread. */
@@ -123,20 +160,26 @@ answered(void *arg, int err, struct ub_result *res)
 	pthread_mutex_lock(&r->lock);
 	q->status = RESOLVER_FAILED;
 	if (err == 0 && res != NULL && res->rcode == 0 && res->havedata)
-		q->status = (q->naddrs = copy_addrs(res, q->addrs)) > 0
-		    ? RESOLVER_ANSWER : RESOLVER_FAILED;
-	else if (err == 0 && res != NULL && (res->nxdomain ||
-	    (res->rcode == 0 && !res->havedata)))
-		q->status = RESOLVER_NXDOMAIN;	/* no such name, or no A */
+		q->status = take_rrs(res, &q->rrs) ? RESOLVER_ANSWER
+		    : RESOLVER_FAILED;
+	else if (err == 0 && res != NULL && res->nxdomain)
+		q->status = RESOLVER_NXDOMAIN;
+	else if (err == 0 && res != NULL && res->rcode == 0 && !res->havedata)
+		q->status = RESOLVER_NODATA;
+	c = cache_slot(r, q->qname, q->qtype);
 	if (q->status != RESOLVER_FAILED) {
-		ttl = res->ttl < RESOLVER_TTL_MIN_S ? RESOLVER_TTL_MIN_S
-		    : res->ttl > RESOLVER_TTL_MAX_S ? RESOLVER_TTL_MAX_S : res->ttl;
-		c = cache_slot(r, q->qname);
-		memcpy(c->qname, q->qname, sizeof(c->qname));
-		c->expires_ms = monotonic_ms() + (uint64_t)ttl * 1000;
-		c->status = q->status;
-		memcpy(c->addrs, q->addrs, sizeof(c->addrs));
-		c->naddrs = q->naddrs;
+		rrset_clear(&c->rrs);
+		if (rrset_copy(&c->rrs, &q->rrs)) {
+			ttl = res->ttl < RESOLVER_TTL_MIN_S ? RESOLVER_TTL_MIN_S
+			    : res->ttl > RESOLVER_TTL_MAX_S ? RESOLVER_TTL_MAX_S
+			    : res->ttl;
+			memcpy(c->qname, q->qname, sizeof(c->qname));
+			c->qtype = q->qtype;
+			c->expires_ms = monotonic_ms() + (uint64_t)ttl * 1000;
+			c->status = q->status;
+		} else {
+			c->expires_ms = 0;
+		}
 	}
 	in_flight_remove(r, q);
 	query_unref(q);
@@ -272,6 +315,7 @@ void
 resolver_free(struct resolver *r)
 {
 	struct resolver_query *q;
+	unsigned i;
 
 	if (r == NULL)
 		return;
@@ -287,12 +331,14 @@ resolver_free(struct resolver *r)
 	close(r->wake[1]);
 	pthread_cond_destroy(&r->answered);
 	pthread_mutex_destroy(&r->lock);
+	for (i = 0; i < r->cache_size; i++)
+		rrset_clear(&r->cache[i].rrs);
 	free(r->cache);
 	free(r);
 }
 
 static struct resolver_query *
-start(struct resolver *r, const char *qname, bool use_cache)
+start(struct resolver *r, const char *qname, int qtype, bool use_cache)
 {
 	struct resolver_query *q = calloc(1, sizeof(*q));
 	struct cache_entry *c;
@@ -303,14 +349,13 @@ start(struct resolver *r, const char *qname, bool use_cache)
 	q->r = r;
 	q->refs = 1;
 	q->status = RESOLVER_PENDING;
+	q->qtype = qtype;
 	snprintf(q->qname, sizeof(q->qname), "%s", qname);
 	pthread_mutex_lock(&r->lock);
-	c = cache_slot(r, q->qname);
-	if (use_cache && c->expires_ms > monotonic_ms() &&
-	    strcmp(c->qname, q->qname) == 0) {
+	c = cache_slot(r, q->qname, qtype);
+	if (use_cache && c->expires_ms > monotonic_ms() && c->qtype == qtype &&
+	    strcmp(c->qname, q->qname) == 0 && rrset_copy(&q->rrs, &c->rrs)) {
 		q->status = c->status;
-		memcpy(q->addrs, c->addrs, sizeof(q->addrs));
-		q->naddrs = c->naddrs;
 		pthread_mutex_unlock(&r->lock);
 		return q;
 	}
@@ -324,7 +369,7 @@ start(struct resolver *r, const char *qname, bool use_cache)
 	pthread_mutex_unlock(&r->lock);
 	/* Not under r->lock: the answer may come, and take it, at once. */
 	atomic_fetch_add(&r->sent, 1);
-	if (ub_resolve_async(r->ctx, q->qname, 1 /* A */, 1 /* IN */, q,
+	if (ub_resolve_async(r->ctx, q->qname, qtype, 1 /* IN */, q,
 	    answered, &id) != 0) {
 		pthread_mutex_lock(&r->lock);
 		in_flight_remove(r, q);
@@ -338,13 +383,19 @@ start(struct resolver *r, const char *qname, bool use_cache)
 struct resolver_query *
 resolver_start(struct resolver *r, const char *qname)
 {
-	return start(r, qname, true);
+	return start(r, qname, RESOLVER_T_A, true);
+}
+
+struct resolver_query *
+resolver_start_type(struct resolver *r, const char *qname, int qtype)
+{
+	return start(r, qname, qtype, true);
 }
 
 struct resolver_query *
 resolver_start_uncached(struct resolver *r, const char *qname)
 {
-	return start(r, qname, false);
+	return start(r, qname, RESOLVER_T_A, false);
 }
 
 void
@@ -372,18 +423,62 @@ out:
 	pthread_mutex_unlock(&r->lock);
 }
 
-enum resolver_status
-resolver_result(struct resolver *r, const struct resolver_query *q,
-    uint32_t addrs[RESOLVER_ADDRS_MAX], unsigned *naddrs)
+/* The query's status; an answer is this query's own, never changed after
+ * it is no longer pending, so it is read outside the lock. */
+static enum resolver_status
+status_of(struct resolver *r, const struct resolver_query *q)
 {
 	enum resolver_status st;
 
 	pthread_mutex_lock(&r->lock);
 	st = q->status;
-	*naddrs = st == RESOLVER_ANSWER ? q->naddrs : 0;
-	memcpy(addrs, q->addrs, *naddrs * sizeof(addrs[0]));
 	pthread_mutex_unlock(&r->lock);
 	return st;
+}
+
+enum resolver_status
+resolver_result(struct resolver *r, const struct resolver_query *q,
+    uint32_t addrs[RESOLVER_ADDRS_MAX], unsigned *naddrs)
+{
+	enum resolver_status st = status_of(r, q);
+	const unsigned char *rr;
+	size_t pos = 0, len;
+	uint32_t a;
+
+	*naddrs = 0;
+	while (st == RESOLVER_ANSWER && *naddrs < RESOLVER_ADDRS_MAX &&
+	    resolver_rr_next(q, &pos, &rr, &len)) {
+		if (len != 4)
+			return RESOLVER_FAILED;
+		memcpy(&a, rr, 4);
+		addrs[(*naddrs)++] = ntohl(a);
+	}
+	/* An answer with no A record in it is no answer. */
+	return st == RESOLVER_ANSWER && *naddrs == 0 ? RESOLVER_FAILED
+	    : st == RESOLVER_NODATA ? RESOLVER_NXDOMAIN : st;
+}
+
+enum resolver_status
+resolver_status(struct resolver *r, const struct resolver_query *q)
+{
+	return status_of(r, q);
+}
+
+bool
+resolver_rr_next(const struct resolver_query *q, size_t *pos,
+    const unsigned char **rr, size_t *len)
+{
+	size_t n;
+
+	if (q->rrs.data == NULL || *pos + 2 > q->rrs.len)
+		return false;
+	n = (size_t)q->rrs.data[*pos] << 8 | q->rrs.data[*pos + 1];
+	if (*pos + 2 + n > q->rrs.len)
+		return false;
+	*rr = q->rrs.data + *pos + 2;
+	*len = n;
+	*pos += 2 + n;
+	return true;
 }
 
 void

@@ -1,5 +1,5 @@
 /*
- * resolver -- asynchronous A lookups with an in-process cache.
+ * resolver -- asynchronous DNS lookups with an in-process cache.
  *
  * One libunbound context (threads, never fork: ub_ctx_async(ctx, 1)) is
  * shared by every milter worker.  resolver_start() answers from the cache
@@ -26,13 +26,18 @@
 #include <stdint.h>
 
 #define RESOLVER_ADDRS_MAX	8
+#define RESOLVER_RRS_MAX	64	/* more records: a failed lookup */
+#define RESOLVER_ANSWER_MAX	8192	/* bytes of rdata, likewise */
+#define RESOLVER_T_A		1
+#define RESOLVER_T_AAAA		28
 #define RESOLVER_TTL_MIN_S	60
 #define RESOLVER_TTL_MAX_S	3600
 
 enum resolver_status {
 	RESOLVER_PENDING,
-	RESOLVER_ANSWER,	/* A records in addrs */
-	RESOLVER_NXDOMAIN,	/* the name (or its A record) does not exist */
+	RESOLVER_ANSWER,	/* records of the type asked */
+	RESOLVER_NXDOMAIN,	/* the name does not exist */
+	RESOLVER_NODATA,	/* it does, with no record of that type */
 	RESOLVER_FAILED		/* SERVFAIL, timeout, cancelled: unknown */
 };
 
@@ -50,6 +55,10 @@ void resolver_free(struct resolver *r);
 /* Look up the A records of qname; NULL only when memory runs out. */
 struct resolver_query *resolver_start(struct resolver *r, const char *qname);
 
+/* Look up records of any type (RESOLVER_T_*, or the number). */
+struct resolver_query *resolver_start_type(struct resolver *r,
+    const char *qname, int qtype);
+
 /* The same, asking DNS even if the answer is cached (health checks); the
  * answer refreshes the cache. */
 struct resolver_query *resolver_start_uncached(struct resolver *r,
@@ -59,10 +68,20 @@ struct resolver_query *resolver_start_uncached(struct resolver *r,
 void resolver_wait(struct resolver *r, struct resolver_query *const qs[],
     size_t n, unsigned budget_ms);
 
-/* The query's status; with RESOLVER_ANSWER, its addresses (host order). */
+/* An A query's status, NODATA reported as NXDOMAIN; with RESOLVER_ANSWER,
+ * its addresses (host order). */
 enum resolver_status resolver_result(struct resolver *r,
     const struct resolver_query *q, uint32_t addrs[RESOLVER_ADDRS_MAX],
     unsigned *naddrs);
+
+/* Any query's status. */
+enum resolver_status resolver_status(struct resolver *r,
+    const struct resolver_query *q);
+
+/* Once a query has answered: its next record's rdata (names in wire
+ * form, uncompressed), from *pos (start at 0); false after the last. */
+bool resolver_rr_next(const struct resolver_query *q, size_t *pos,
+    const unsigned char **rr, size_t *len);
 
 /* Drop the caller's reference; NULL is fine. */
 void resolver_release(struct resolver *r, struct resolver_query *q);
