@@ -10,6 +10,7 @@
 
 #include <confuse.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +18,10 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "behaviour.h"
 #include "config.h"
+
+#define DISTINCT_MAX	CONFIG_DISTINCT_MAX
 
 /* Integer options and their bounds, top level and in window sections. */
 struct int_bound {
@@ -52,6 +56,57 @@ static const struct int_bound int_bounds[] = {
 	{ "recipients", 0, 1000000000 },
 	{ "points", 0, 100000 },
 };
+
+/* The signals' integer options: default, bounds, where they go. */
+struct sig_int {
+	const char *name;
+	long def, min, max;
+	size_t offset;		/* in struct config_signals */
+};
+
+#define SIG(name, def, min, max) \
+	{ #name, def, min, max, offsetof(struct config_signals, name) }
+#define SIG_POINTS(name, def)	SIG(name, def, 0, 100000)
+
+static const struct sig_int sig_ints[] = {
+	SIG(spf_budget_ms, 500, 50, 5000),
+	SIG_POINTS(spf_fail_points, 30),
+	SIG_POINTS(spf_softfail_points, 10),
+	SIG_POINTS(helo_ip_points, 15),
+	SIG_POINTS(helo_not_fqdn_points, 10),
+	SIG_POINTS(helo_self_points, 40),
+	SIG_POINTS(helo_freemail_points, 40),
+	SIG(behaviour_window_s, 3600, 60, 86400),
+	SIG(rcpt_domains_per_message, 50, 0, DOMAIN_SET_MAX - 1),
+	SIG_POINTS(rcpt_domains_per_message_points, 10),
+	SIG(rcpt_domains_per_window, 300, 0, DISTINCT_MAX - 1),
+	SIG_POINTS(rcpt_domains_per_window_points, 20),
+	SIG(rejected_rcpts_min, 5, 1, 10000),
+	SIG(rejected_rcpts_percent, 50, 0, 100),
+	SIG_POINTS(rejected_rcpts_points, 30),
+	SIG(from_domains_per_window, 5, 0, DISTINCT_MAX - 1),
+	SIG_POINTS(from_domains_per_window_points, 40),
+	SIG(refused_per_window, 20, 0, 100000),
+	SIG_POINTS(refused_points, 70),
+	SIG(bulk_window_s, 3600, 60, 86400),
+	SIG(bulk_host_recipients, 500, 0, 1000000000),
+	SIG_POINTS(bulk_host_points, 20),
+	SIG(bulk_hosts, 5, 0, 100),	/* the embedded store counts 128 */
+	SIG_POINTS(bulk_hosts_points, 40),
+};
+
+/* The option's name: the field's, but windows are given in seconds
+ * without saying so, like quarantine_time. */
+static const char *
+sig_option(const struct sig_int *s, char *buf, size_t len)
+{
+	size_t n = strlen(s->name);
+
+	if (n > 2 && strcmp(s->name + n - 2, "_s") == 0)
+		n -= 2;
+	snprintf(buf, len, "%.*s", (int)n, s->name);
+	return buf;
+}
 
 /* String options that take one of a few words. */
 struct word_choice {
@@ -93,6 +148,7 @@ static int validate_secret_file(cfg_t *cfg, cfg_opt_t *opt);
 static int validate_dnsbl(cfg_t *cfg, cfg_opt_t *opt);
 static int validate_codes(cfg_t *cfg, cfg_opt_t *opt);
 static int validate_forwarders(cfg_t *cfg, cfg_opt_t *opt);
+static int validate_domains(cfg_t *cfg, cfg_opt_t *opt);
 
 static cfg_opt_t dnsbl_opts[] = {
 	CFG_STR("type", "ip", CFGF_NONE),
@@ -154,8 +210,18 @@ static cfg_opt_t top_opts[] = {
 	CFG_INT("dns_budget_ms", 300, CFGF_NONE),
 	CFG_INT("dns_cache_size", 20000, CFGF_NONE),
 	CFG_INT("dns_health_interval", 300, CFGF_NONE),
+	CFG_BOOL("spf", cfg_true, CFGF_NONE),
+	CFG_STR_LIST("freemail_domains", "{gmail.com, googlemail.com, "
+	    "yahoo.com, hotmail.com, outlook.com, live.com, aol.com, "
+	    "icloud.com, mail.ru, yandex.ru, gmx.net, gmx.de, web.de}",
+	    CFGF_NONE),
+	CFG_BOOL("bulk", cfg_true, CFGF_NONE),
+	/* sig_ints[] follow, added by config_load() */
 	CFG_END()
 };
+
+#define NSIG_INTS	(sizeof(sig_ints) / sizeof(sig_ints[0]))
+#define NTOP_OPTS	(sizeof(top_opts) / sizeof(top_opts[0]))
 
 /*
  * Report as FILE:LINE: option: reason.  Our validators already say
@@ -197,17 +263,30 @@ error_func(cfg_t *cfg, const char *fmt, va_list ap)
 static int
 validate_int(cfg_t *cfg, cfg_opt_t *opt)
 {
-	long v = cfg_opt_getnint(opt, cfg_opt_size(opt) - 1);
+	long v = cfg_opt_getnint(opt, cfg_opt_size(opt) - 1), min = 0, max = 0;
+	char name[64];
+	bool found = false;
 	size_t i;
 
 	for (i = 0; i < sizeof(int_bounds) / sizeof(int_bounds[0]); i++) {
-		if (strcmp(int_bounds[i].name, opt->name) != 0)
-			continue;
-		if (v < int_bounds[i].min || v > int_bounds[i].max) {
-			cfg_error(cfg, "%s: %ld is out of range %ld..%ld",
-			    opt->name, v, int_bounds[i].min, int_bounds[i].max);
-			return -1;
+		if (strcmp(int_bounds[i].name, opt->name) == 0) {
+			min = int_bounds[i].min;
+			max = int_bounds[i].max;
+			found = true;
 		}
+	}
+	for (i = 0; i < sizeof(sig_ints) / sizeof(sig_ints[0]); i++) {
+		if (strcmp(sig_option(&sig_ints[i], name, sizeof(name)),
+		    opt->name) == 0) {
+			min = sig_ints[i].min;
+			max = sig_ints[i].max;
+			found = true;
+		}
+	}
+	if (found && (v < min || v > max)) {
+		cfg_error(cfg, "%s: %ld is out of range %ld..%ld", opt->name, v,
+		    min, max);
+		return -1;
 	}
 	return 0;
 }
@@ -543,6 +622,9 @@ set_validators(cfg_t *cfg)
 			cfg_set_validate_func(cfg, path, validate_int);
 		}
 	}
+	for (i = 0; i < NSIG_INTS; i++)
+		cfg_set_validate_func(cfg, sig_option(&sig_ints[i], path,
+		    sizeof(path)), validate_int);
 	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
 		cfg_set_validate_func(cfg, words[i], validate_word);
 	for (i = 0; i < sizeof(replies) / sizeof(replies[0]); i++)
@@ -555,6 +637,7 @@ set_validators(cfg_t *cfg)
 	cfg_set_validate_func(cfg, "dnsbl", validate_dnsbl);
 	cfg_set_validate_func(cfg, "dnsbl|codes", validate_codes);
 	cfg_set_validate_func(cfg, "dns_forwarders", validate_forwarders);
+	cfg_set_validate_func(cfg, "freemail_domains", validate_domains);
 	cfg_set_validate_func(cfg, "exempt", validate_exempt);
 	cfg_set_validate_func(cfg, "socket", validate_socket);
 	cfg_set_validate_func(cfg, "window", validate_window);
@@ -714,6 +797,52 @@ fill_redis(struct config *c, cfg_t *cfg)
 	    c->relay_name != NULL;
 }
 
+/* Plain domain names ("gmail.com"). */
+static int
+validate_domains(cfg_t *cfg, cfg_opt_t *opt)
+{
+	char qname[DNSBL_ZONE_MAX + 300];
+	const char *d;
+	unsigned i;
+
+	for (i = 0; i < cfg_opt_size(opt); i++) {
+		d = cfg_opt_getnstr(opt, i);
+		if (strchr(d, '.') == NULL ||
+		    !dnsbl_domain_qname(d, "x", qname, sizeof(qname))) {
+			cfg_error(cfg, "%s: \"%s\" is not a domain name",
+			    opt->name, d);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static bool
+fill_signals(struct config *c, cfg_t *cfg)
+{
+	struct config_signals *sig = &c->sig;
+	char name[64], *p;
+	size_t i;
+
+	sig->spf = cfg_getbool(cfg, "spf");
+	sig->bulk = cfg_getbool(cfg, "bulk");
+	for (i = 0; i < NSIG_INTS; i++)
+		*(unsigned *)((char *)sig + sig_ints[i].offset) = (unsigned)
+		    cfg_getint(cfg, sig_option(&sig_ints[i], name, sizeof(name)));
+	sig->nfreemail = cfg_size(cfg, "freemail_domains");
+	if ((sig->freemail = calloc(sig->nfreemail + 1, sizeof(char *))) == NULL)
+		return false;
+	for (i = 0; i < sig->nfreemail; i++) {
+		if ((sig->freemail[i] = strdup(cfg_getnstr(cfg,
+		    "freemail_domains", i))) == NULL)
+			return false;
+		for (p = sig->freemail[i]; *p != '\0'; p++)
+			if (*p >= 'A' && *p <= 'Z')
+				*p = (char)(*p - 'A' + 'a');
+	}
+	return true;
+}
+
 static struct config *
 fill(cfg_t *cfg, const char *path)
 {
@@ -748,7 +877,7 @@ fill(cfg_t *cfg, const char *path)
 	    c->support_url != NULL ? c->support_url : "");
 	c->reply_quarantine = expand_reply(cfg_getstr(cfg, "reply_quarantine"),
 	    c->support_url != NULL ? c->support_url : "");
-	if (!fill_redis(c, cfg) || !fill_dns(c, cfg)) {
+	if (!fill_redis(c, cfg) || !fill_dns(c, cfg) || !fill_signals(c, cfg)) {
 		config_free(c);
 		return NULL;
 	}
@@ -769,8 +898,18 @@ config_load(const char *path, char *err, size_t errlen)
 	cfg_t *cfg;
 	int rc;
 
+	cfg_opt_t opts[NTOP_OPTS + NSIG_INTS];
+	char names[NSIG_INTS][64];
+	size_t i;
+
 	err[0] = '\0';
-	cfg = cfg_init(top_opts, CFGF_NONE);
+	/* top_opts and then the signals' integers, from their table. */
+	memcpy(opts, top_opts, sizeof(top_opts));
+	for (i = 0; i < NSIG_INTS; i++)
+		opts[NTOP_OPTS - 1 + i] = (cfg_opt_t)CFG_INT(sig_option(&sig_ints[i],
+		    names[i], sizeof(names[i])), sig_ints[i].def, CFGF_NONE);
+	opts[NTOP_OPTS - 1 + NSIG_INTS] = (cfg_opt_t)CFG_END();
+	cfg = cfg_init(opts, CFGF_NONE);
 	if (cfg == NULL) {
 		snprintf(err, errlen, "config: out of memory");
 		return NULL;
@@ -814,6 +953,9 @@ config_free(struct config *c)
 	free(c->relay_name);
 	for (i = 0; i < c->ndns_forwarders; i++)
 		free(c->dns_forwarders[i]);
+	for (i = 0; c->sig.freemail != NULL && i < c->sig.nfreemail; i++)
+		free(c->sig.freemail[i]);
+	free(c->sig.freemail);
 	free(c);
 }
 
@@ -837,6 +979,13 @@ config_window_specs(const struct config *c,
 	for (i = 0; i < c->nwindows; i++)
 		out[i] = c->windows[i].spec;
 	return c->nwindows;
+}
+
+unsigned
+config_observe_s(const struct config *c)
+{
+	return c->sig.behaviour_window_s > c->sig.bulk_window_s
+	    ? c->sig.behaviour_window_s : c->sig.bulk_window_s;
 }
 
 const char *

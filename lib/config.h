@@ -35,6 +35,44 @@ enum config_fallback {
 	CONFIG_FALLBACK_TEMPFAIL	/* 451 */
 };
 
+/*
+ * The SPF, behaviour and bulk signals' settings: limits (0 = off) and the
+ * points of each, all unsigned, set from one table in config.c.
+ */
+struct config_signals {
+	bool spf;
+	unsigned spf_budget_ms;
+	unsigned spf_fail_points;
+	unsigned spf_softfail_points;
+	unsigned helo_ip_points;
+	unsigned helo_not_fqdn_points;
+	unsigned helo_self_points;
+	unsigned helo_freemail_points;
+	char **freemail;		/* lower case */
+	size_t nfreemail;
+	unsigned behaviour_window_s;
+	unsigned rcpt_domains_per_message;
+	unsigned rcpt_domains_per_message_points;
+	unsigned rcpt_domains_per_window;
+	unsigned rcpt_domains_per_window_points;
+	unsigned rejected_rcpts_min;
+	unsigned rejected_rcpts_percent;
+	unsigned rejected_rcpts_points;
+	unsigned from_domains_per_window;
+	unsigned from_domains_per_window_points;
+	unsigned refused_per_window;
+	unsigned refused_points;
+	bool bulk;
+	unsigned bulk_window_s;
+	unsigned bulk_host_recipients;
+	unsigned bulk_host_points;
+	unsigned bulk_hosts;
+	unsigned bulk_hosts_points;
+};
+
+/* Per-host distinct counts are kept up to this many values each. */
+#define CONFIG_DISTINCT_MAX	1000
+
 #define CONFIG_HMAC_KEY_MAX	1024
 #define CONFIG_SECRET_MAX	1024
 
@@ -101,6 +139,8 @@ struct config {
 	unsigned dns_budget_ms;
 	unsigned dns_cache_size;
 	unsigned dns_health_interval_s;
+
+	struct config_signals sig;
 };
 
 /* Load path (NULL: defaults only); on error NULL and the reason in err. */
@@ -122,6 +162,9 @@ const char *config_fallback_name(enum config_fallback f);
 /* Copy the window specs (lengths and buckets) into out; returns how many. */
 unsigned config_window_specs(const struct config *cfg,
     struct window_spec out[CONFIG_WINDOWS_MAX]);
+
+/* The longest window a host's observations are kept for. */
+unsigned config_observe_s(const struct config *cfg);
 
 /* True if addr is in one of the exempt networks. */
 bool config_is_exempt(const struct config *cfg, const struct netaddr *addr);

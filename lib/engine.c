@@ -20,6 +20,9 @@ struct engine {
 static const struct signal *const signals[] = {
 	&signal_rate,
 	&signal_dnsbl,
+	&signal_spf,
+	&signal_behaviour,
+	&signal_bulk,
 };
 
 static time_t
@@ -159,13 +162,13 @@ static struct store *
 count(struct engine *e, struct store *where, const char *const keys[],
     size_t n, time_t *now, int32_t sign, unsigned rcpts,
     struct window_count counts[][STORE_WINDOWS_MAX],
-    struct engine_decision *d)
+    struct store_observation *obs, struct engine_decision *d)
 {
 	int32_t dr = sign * (int32_t)(rcpts > 1000000 ? 1000000 : rcpts);
 
 	if (where == e->shared) {
 		if (e->shared->ops->rate_update(e->shared, keys, n, now, sign, dr,
-		    counts) == STORE_OK)
+		    counts, obs) == STORE_OK)
 			return e->shared;
 		note_failure(d, true);
 		if (sign < 0 || e->cfg->redis_fallback != CONFIG_FALLBACK_LOCAL)
@@ -173,7 +176,7 @@ count(struct engine *e, struct store *where, const char *const keys[],
 		*now = e->clock.now(e->clock.arg);
 	}
 	if (e->local->ops->rate_update(e->local, keys, n, now, sign, dr,
-	    counts) == STORE_OK)
+	    counts, obs) == STORE_OK)
 		return e->local;
 	note_failure(d, false);
 	return NULL;
@@ -205,10 +208,37 @@ quarantine(struct engine *e, struct store *where, const char *const keys[],
 		note_failure(d, false);
 }
 
+/* What to record of the host beyond its counts (store.h). */
+static void
+observation(const struct engine *e, const struct engine_message *m,
+    struct store_observation *obs)
+{
+	const struct config_signals *sig = &e->cfg->sig;
+
+	memset(obs, 0, sizeof(*obs));
+	obs->host = m->host;
+	obs->window_s = sig->behaviour_window_s;
+	obs->from_limit = sig->from_domains_per_window;
+	obs->rcpt_limit = sig->rcpt_domains_per_window;
+	obs->has_from = m->from != NULL && domain_hash(m->from,
+	    &obs->from_domain);
+	if (m->rcpt_domains != NULL) {
+		obs->rcpt_domains = m->rcpt_domains->hash;
+		obs->nrcpt_domains = m->rcpt_domains->n;
+	}
+	obs->fp = sig->bulk ? m->fp : NULL;
+	obs->bulk_window_s = sig->bulk_window_s;
+	obs->per_host_bulk = sig->bulk_host_recipients > 0;
+	obs->cross_host_bulk = sig->bulk_hosts > 0;
+	obs->rcpts = m->rcpts;
+}
+
 void
 engine_decide(struct engine *e, const struct engine_message *m,
     struct engine_decision *d)
 {
+	struct store_observation obs;
+	bool refused;
 	struct window_count counts[STORE_SUBJECTS_MAX][STORE_WINDOWS_MAX];
 	const char *keys[STORE_SUBJECTS_MAX];
 	time_t now = e->clock.now(e->clock.arg);
@@ -220,11 +250,21 @@ engine_decide(struct engine *e, const struct engine_message *m,
 	memset(&f, 0, sizeof(f));
 	memset(counts, 0, sizeof(counts));
 	f.rcpts = m->rcpts;
+	f.rejected = m->rejected;
+	f.rcpt_domains = m->rcpt_domains != NULL ? m->rcpt_domains->n : 0;
+	f.helo = m->helo;
+	f.mta_name = m->mta_name;
+	f.spf = m->spf;
 	f.dnsbl = m->dnsbl;
 	f.ndnsbl = m->ndnsbl;
+	if (m->host != NULL) {
+		observation(e, m, &obs);
+		f.obs = &obs;
+	}
 	if (n > 0)
 		counted = count(e, e->shared != NULL ? e->shared : e->local,
-		    keys, n, &now, 1, m->rcpts, counts, d);
+		    keys, n, &now, 1, m->rcpts, counts, m->host != NULL ? &obs
+		    : NULL, d);
 	for (k = 0; k < n; k++) {
 		struct signal_subject *s = keys[k] == m->host ? &f.host : &f.user;
 
@@ -237,12 +277,24 @@ engine_decide(struct engine *e, const struct engine_message *m,
 	d->would = failure_verdict(e, d,
 	    score_verdict(&d->score, &e->cfg->thresholds));
 	settle(e, d);
-	if (!score_verdict_refuses(d->verdict))
+	if (!score_verdict_refuses(d->would))
 		return;
 	/* Refused mail is not counted: a blocked host's retries must not
-	 * prolong its block. */
-	if (counted != NULL)
-		count(e, counted, keys, n, &now, -1, m->rcpts, counts, d);
+	 * prolong its block, nor a deferred message's retries add to its
+	 * body's count.  Its refusal is (what monitor mode would have
+	 * refused, too): a host that keeps pushing refused mail scores for
+	 * it. */
+	refused = score_verdict_refuses(d->verdict);
+	if (counted != NULL && (refused || m->host != NULL)) {
+		observation(e, m, &obs);
+		obs.has_from = false;
+		obs.nrcpt_domains = 0;
+		obs.cross_host_bulk = false;
+		obs.rcpts = refused ? m->rcpts : 0;
+		obs.refusal = true;
+		count(e, counted, keys, refused ? n : 1, &now, refused ? -1 : 0,
+		    m->rcpts, counts, m->host != NULL ? &obs : NULL, d);
+	}
 	if (d->verdict == VERDICT_QUARANTINE && n > 0)
 		quarantine(e, counted != NULL ? counted : e->local, keys, n, now,
 		    m, d);

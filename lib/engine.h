@@ -25,8 +25,10 @@
 #include <stdbool.h>
 #include <time.h>
 
+#include "behaviour.h"
 #include "config.h"
 #include "score.h"
+#include "spf.h"
 #include "store.h"
 
 struct engine_clock {
@@ -37,11 +39,19 @@ struct engine_clock {
 /* The wall clock. */
 extern const struct engine_clock engine_clock_system;
 
-/* What the milter knows of a message; keys from hostkey.h. */
+/* What the milter knows of a message; keys from hostkey.h.  Zeroed, it
+ * is a message nothing is known of. */
 struct engine_message {
 	const char *host;	/* host key, NULL if the client has no address */
 	const char *user;	/* user key, NULL if not authenticated */
-	unsigned rcpts;
+	unsigned rcpts;		/* accepted recipients */
+	unsigned rejected;	/* recipients the MTA refused */
+	const struct domain_set *rcpt_domains;	/* NULL if not kept */
+	const char *from;	/* the envelope sender, NULL if none */
+	const char *helo;	/* NULL if none */
+	const char *mta_name;	/* the MTA's own name ($j), NULL */
+	enum spf_result spf;
+	const char *fp;		/* the body's fingerprint, NULL if none */
 	const char *queue_id;	/* NULL if the MTA gave none */
 	const struct dnsbl_result *dnsbl;	/* finished DNSBL lookups */
 	size_t ndnsbl;

@@ -16,6 +16,8 @@
 #include "config.h"
 #include "dnsbl.h"
 #include "score.h"
+#include "spf.h"
+#include "store.h"
 #include "window.h"
 
 /* The window counts of one subject (host or login), this message included. */
@@ -28,9 +30,17 @@ struct signal_subject {
 struct signal_facts {
 	struct signal_subject host;
 	struct signal_subject user;
-	unsigned rcpts;
+	unsigned rcpts;			/* accepted */
+	unsigned rejected;		/* refused by the MTA */
+	unsigned rcpt_domains;		/* distinct, in this message */
+	const char *helo;		/* NULL if none */
+	const char *mta_name;		/* the MTA's own ($j), NULL if unknown */
+	enum spf_result spf;
 	const struct dnsbl_result *dnsbl;	/* finished lookups */
 	size_t ndnsbl;
+	/* The host's window of domains and bodies; NULL or not answered:
+	 * unknown. */
+	const struct store_observation *obs;
 };
 
 struct signal {
@@ -44,5 +54,14 @@ extern const struct signal signal_rate;
 
 /* Listings on DNS blocklists (dnsbl_score.c). */
 extern const struct signal signal_dnsbl;
+
+/* A forged envelope sender (spf_score.c). */
+extern const struct signal signal_spf;
+
+/* HELO, domain spread, refused recipients (behaviour.c). */
+extern const struct signal signal_behaviour;
+
+/* The same body to many recipients or from many hosts (bulk.c). */
+extern const struct signal signal_bulk;
 
 #endif

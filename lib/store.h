@@ -15,6 +15,7 @@
 #ifndef ZM_STORE_H
 #define ZM_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -52,6 +53,45 @@ struct store_quarantine {
 	const char *queue_id;			/* NULL if unknown */
 };
 
+/*
+ * What a message shows of its host beyond counts, and what the store
+ * answers: the distinct sender and recipient domains the host used within
+ * window_s (each counted up to one past its limit: enough to say "more
+ * than"; a limit of 0 keeps none), the recipients its body went to from
+ * this host within bulk_window_s, how many distinct hosts sent that body,
+ * and how many of the host's messages were refused since the first
+ * refusal within window_s.  Domains come as hashes (hostkey_hash()), the
+ * body as its fingerprint (fingerprint.h).  A refusal is recorded when a
+ * message is taken back: refusal set, and the body's rcpts to take back
+ * from its count, if any.
+ */
+#define STORE_RCPT_DOMAINS_MAX	100	/* recorded per message */
+#define STORE_BODIES_MAX	256	/* distinct bodies kept per host */
+
+struct store_observation {
+	/* in */
+	const char *host;		/* the host key */
+	unsigned window_s;
+	unsigned from_limit, rcpt_limit;
+	bool has_from;
+	uint32_t from_domain;
+	const uint32_t *rcpt_domains;
+	size_t nrcpt_domains;
+	const char *fp;			/* NULL: no fingerprint */
+	unsigned bulk_window_s;
+	bool per_host_bulk;		/* count the body's recipients */
+	bool cross_host_bulk;		/* count the hosts sending it */
+	bool refusal;			/* count one refusal */
+	unsigned rcpts;
+	/* out */
+	bool answered;
+	unsigned from_domains;
+	unsigned rcpt_domains_window;
+	unsigned fp_rcpts;
+	unsigned fp_hosts;
+	unsigned refused;		/* before this message's */
+};
+
 struct store;
 
 struct store_ops {
@@ -60,12 +100,15 @@ struct store_ops {
 	 * of the n keys and return the counts after it (counts[k][w]).  On
 	 * input *now is the caller's clock; a store with a clock of its own
 	 * (Redis TIME, so relays agree) replaces it.  Negative deltas take
-	 * back an add: pass the *now that add returned.
+	 * back an add: pass the *now that add returned.  With obs (not
+	 * NULL, and then keys[0] is its host), the observation is recorded
+	 * and answered in the same call.
 	 */
 	enum store_status (*rate_update)(struct store *st,
 	    const char *const keys[], size_t n, time_t *now,
 	    int32_t dmsgs, int32_t drcpts,
-	    struct window_count counts[][STORE_WINDOWS_MAX]);
+	    struct window_count counts[][STORE_WINDOWS_MAX],
+	    struct store_observation *obs);
 	/* STORE_OK, *which and *out if one of the n keys is quarantined at
 	 * now; STORE_NOTFOUND if none is. */
 	enum store_status (*block_find)(struct store *st,
@@ -95,10 +138,11 @@ const char *store_error(void);
 /*
  * The embedded store: per-process, windows as given, at most max_hosts
  * keys (least recently used forgotten first; idle keys expire once their
- * longest window is empty and any quarantine is over).  NULL on ENOMEM.
+ * longest window, and observe_s, the longest window of observations, have
+ * passed and any quarantine is over).  NULL on ENOMEM.
  */
 struct store *store_mem_new(const struct window_spec *specs, unsigned nspecs,
-    unsigned long max_hosts);
+    unsigned long max_hosts, unsigned observe_s);
 
 /* How many keys an embedded store holds now. */
 unsigned long store_mem_count(struct store *st);

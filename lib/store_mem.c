@@ -26,11 +26,34 @@
 #include "hostkey.h"
 #include "store.h"
 
+/* A value a host was seen with (store_observation). */
+struct mem_seen {
+	uint32_t hash;
+	uint32_t since;		/* F, R: last seen; B: start of its count */
+	uint32_t count;		/* B: recipients */
+	char kind;		/* 'F' sender domain, 'R' recipient domain,
+				 * 'B' body, 'Z' refusals */
+};
+
+/* Bodies sent by many hosts: a fixed table, the newest fingerprint
+ * taking a slot over, each counting up to FP_HOSTS_MAX hosts. */
+#define FP_SLOTS	4096
+#define FP_HOSTS_MAX	128
+
+struct mem_fp {
+	uint64_t id;			/* the fingerprint's first 64 bits */
+	uint32_t since;			/* last seen */
+	unsigned nhosts;
+	uint32_t hosts[FP_HOSTS_MAX];	/* host key hashes */
+};
+
 struct mem_entry {
 	struct mem_entry *hnext;		/* hash chain */
 	struct mem_entry *newer, *older;	/* LRU list */
 	time_t last_s;				/* last rate update */
 	struct store_block *block;		/* NULL unless quarantined */
+	struct mem_seen *seen;			/* observations, or NULL */
+	unsigned nseen, aseen;
 	char *key;				/* points past the buckets */
 	struct window_bucket buckets[];		/* every window's ring */
 };
@@ -46,6 +69,7 @@ struct mem_store {
 	size_t table_size;		/* a power of two */
 	struct mem_entry **table;
 	struct mem_entry *newest, *oldest;
+	struct mem_fp *fps;			/* FP_SLOTS, made on first use */
 };
 
 static struct mem_entry **
@@ -90,6 +114,7 @@ entry_drop(struct mem_store *ms, struct mem_entry *e)
 	*pp = e->hnext;
 	lru_unlink(ms, e);
 	free(e->block);
+	free(e->seen);
 	free(e);
 	ms->nhosts--;
 }
@@ -183,10 +208,147 @@ entry_update(struct mem_store *ms, struct mem_entry *e, time_t now,
 	}
 }
 
+/* Forget what slid out of its window; count what is left by kind. */
+static void
+seen_prune(struct mem_entry *e, const struct store_observation *obs,
+    uint32_t now, unsigned *nf, unsigned *nr, unsigned *nb)
+{
+	unsigned i, kept = 0;
+	struct mem_seen *v;
+
+	*nf = *nr = *nb = 0;
+	for (i = 0; i < e->nseen; i++) {
+		v = &e->seen[i];
+		if (now - v->since >= (v->kind == 'B' ? obs->bulk_window_s
+		    : obs->window_s))
+			continue;
+		if (v->kind != 'Z')
+			*(v->kind == 'F' ? nf : v->kind == 'R' ? nr : nb) += 1;
+		e->seen[kept++] = *v;
+	}
+	e->nseen = kept;
+}
+
+/* The value of that kind and hash, added if *n is under cap; NULL if it
+ * is not kept (over the cap, or out of memory). */
+static struct mem_seen *
+seen_get(struct mem_entry *e, char kind, uint32_t hash, uint32_t now,
+    unsigned *n, unsigned cap)
+{
+	struct mem_seen *v;
+	unsigned i;
+
+	for (i = 0; i < e->nseen; i++)
+		if (e->seen[i].kind == kind && e->seen[i].hash == hash)
+			return &e->seen[i];
+	if (*n >= cap)
+		return NULL;
+	if (e->nseen == e->aseen) {
+		unsigned a = e->aseen ? 2 * e->aseen : 4;
+
+		if ((v = realloc(e->seen, a * sizeof(*v))) == NULL)
+			return NULL;
+		e->seen = v;
+		e->aseen = a;
+	}
+	v = &e->seen[e->nseen++];
+	memset(v, 0, sizeof(*v));
+	v->kind = kind;
+	v->hash = hash;
+	v->since = now;
+	(*n)++;
+	return v;
+}
+
+/* The first hex digits of a fingerprint as a number. */
+static uint64_t
+fp_bits(const char *hex, unsigned digits)
+{
+	uint64_t v = 0;
+	unsigned i;
+	char c;
+
+	for (i = 0; i < digits && (c = hex[i]) != '\0'; i++)
+		v = v << 4 | (uint64_t)(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+	return v;
+}
+
+/* Count host among the senders of the body; how many there are. */
+static unsigned
+fp_count_host(struct mem_store *ms, const struct store_observation *obs,
+    uint32_t now)
+{
+	uint64_t id = fp_bits(obs->fp, 16) | 1;
+	uint32_t h = hostkey_hash(obs->host);
+	struct mem_fp *f;
+	unsigned i;
+
+	if (ms->fps == NULL && (ms->fps = calloc(FP_SLOTS,
+	    sizeof(*ms->fps))) == NULL)
+		return 0;
+	f = &ms->fps[id % FP_SLOTS];
+	if (f->id != id || now - f->since >= obs->bulk_window_s) {
+		f->id = id;
+		f->nhosts = 0;
+	}
+	f->since = now;		/* kept while anyone sends it, as in Redis */
+	for (i = 0; i < f->nhosts; i++)
+		if (f->hosts[i] == h)
+			return f->nhosts;
+	if (f->nhosts < FP_HOSTS_MAX)
+		f->hosts[f->nhosts++] = h;
+	return f->nhosts;
+}
+
+/* Record and answer an observation of entry e, its host. */
+static void
+observe(struct mem_store *ms, struct mem_entry *e, time_t when,
+    struct store_observation *obs)
+{
+	uint32_t now = (uint32_t)when;
+	unsigned nf, nr, nb, nz = 0;
+	struct mem_seen *v;
+	size_t i;
+
+	seen_prune(e, obs, now, &nf, &nr, &nb);
+	v = seen_get(e, 'Z', 0, now, &nz, obs->refusal ? 1 : 0);
+	if (v != NULL && obs->refusal)
+		v->count++;
+	obs->refused = v != NULL ? v->count : 0;
+	if (obs->refusal) {
+		if (obs->fp != NULL && obs->per_host_bulk &&
+		    (v = seen_get(e, 'B', (uint32_t)fp_bits(obs->fp, 8), now,
+		    &nb, 0)) != NULL)
+			v->count -= v->count < obs->rcpts ? v->count : obs->rcpts;
+		obs->answered = true;
+		return;
+	}
+	if (obs->has_from && obs->from_limit > 0 &&
+	    (v = seen_get(e, 'F', obs->from_domain, now, &nf,
+	    obs->from_limit + 1)) != NULL)
+		v->since = now;
+	for (i = 0; obs->rcpt_limit > 0 && i < obs->nrcpt_domains &&
+	    i < STORE_RCPT_DOMAINS_MAX; i++)
+		if ((v = seen_get(e, 'R', obs->rcpt_domains[i], now, &nr,
+		    obs->rcpt_limit + 1)) != NULL)
+			v->since = now;
+	obs->from_domains = nf;
+	obs->rcpt_domains_window = nr;
+	if (obs->fp != NULL && obs->per_host_bulk) {
+		v = seen_get(e, 'B', (uint32_t)fp_bits(obs->fp, 8), now, &nb,
+		    STORE_BODIES_MAX);
+		obs->fp_rcpts = v != NULL ? (v->count += obs->rcpts) : obs->rcpts;
+	}
+	if (obs->fp != NULL && obs->cross_host_bulk)
+		obs->fp_hosts = fp_count_host(ms, obs, now);
+	obs->answered = true;
+}
+
 static enum store_status
 mem_rate_update(struct store *st, const char *const keys[], size_t n,
     time_t *now, int32_t dmsgs, int32_t drcpts,
-    struct window_count counts[][STORE_WINDOWS_MAX])
+    struct window_count counts[][STORE_WINDOWS_MAX],
+    struct store_observation *obs)
 {
 	struct mem_store *ms = (struct mem_store *)st;
 	struct mem_entry *e;
@@ -197,6 +359,8 @@ mem_rate_update(struct store *st, const char *const keys[], size_t n,
 		if ((e = entry_get(ms, keys[k], *now, true)) == NULL)
 			break;
 		entry_update(ms, e, *now, dmsgs, drcpts, counts[k]);
+		if (k == 0 && obs != NULL)
+			observe(ms, e, *now, obs);
 	}
 	pthread_mutex_unlock(&ms->lock);
 	return k == n ? STORE_OK
@@ -262,6 +426,7 @@ mem_quarantine(struct store *st, const struct store_quarantine *q)
 			window_init(&ms->specs[i], &e->buckets[off]);
 			off += ms->specs[i].buckets;
 		}
+		e->nseen = 0;		/* a released host starts clean */
 	}
 	pthread_mutex_unlock(&ms->lock);
 	return k == STORE_SUBJECTS_MAX ? STORE_OK
@@ -275,6 +440,7 @@ mem_free(struct store *st)
 
 	while (ms->oldest != NULL)
 		entry_drop(ms, ms->oldest);
+	free(ms->fps);
 	free(ms->table);
 	pthread_mutex_destroy(&ms->lock);
 	free(ms);
@@ -301,7 +467,7 @@ static const struct store_ops mem_ops = {
 
 struct store *
 store_mem_new(const struct window_spec *specs, unsigned nspecs,
-    unsigned long max_hosts)
+    unsigned long max_hosts, unsigned observe_s)
 {
 	struct mem_store *ms;
 	unsigned i;
@@ -321,6 +487,9 @@ store_mem_new(const struct window_spec *specs, unsigned nspecs,
 	}
 	ms->nspecs = nspecs;
 	ms->max_hosts = max_hosts;
+	/* An idle key is kept while its observations still count. */
+	if (observe_s > ms->longest_s)
+		ms->longest_s = observe_s;
 	/* About one entry a chain when full. */
 	for (ms->table_size = 64; ms->table_size < max_hosts; ms->table_size *= 2)
 		;

@@ -37,22 +37,35 @@
 /*
  * KEYS[1] the rate key.  ARGV: messages, recipients (negative: take back),
  * the time of the add to take back (0: now, from TIME), the key's TTL,
- * then per window its bucket width and bucket count.  Returns the time
- * used and, per window, the messages and recipients counted.  Fields of
- * buckets that slid out are overwritten when their ring slot comes round;
- * the TTL drops the key of a host gone quiet.
+ * the number of windows, then per window its bucket width and bucket
+ * count.  Returns the time used and, per window, the messages and
+ * recipients counted.  Fields of buckets that slid out are overwritten
+ * when their ring slot comes round; the TTL drops the key of a host gone
+ * quiet.
+ *
+ * An observation of the host (store_observation) may follow: the
+ * behaviour window, the bulk window, the caps of sender domains,
+ * recipient domains and bodies kept, 1 to count a refusal (or 0), then
+ * fields to record.  "F<hash>" and "R<hash>" (a sender or recipient
+ * domain) hold the time last seen; "B<hash>" (a body) holds
+ * "start:recipients" and adds this message's recipients (a negative
+ * delta takes them back; none creates a body field); "Z" holds
+ * "start:refusals".  Fields past their window are deleted as they are
+ * read.  The reply then ends with the distinct sender and recipient
+ * domains in the window, the body's recipients (0 if there is no body
+ * field) and the refusals.
  */
 static const char window_script[] =
     "local now = tonumber(ARGV[3])\n"
     "if now == 0 then now = tonumber(redis.call('TIME')[1]) end\n"
     "local dm, dr = tonumber(ARGV[1]), tonumber(ARGV[2])\n"
+    "local nw = tonumber(ARGV[5])\n"
     "local h = {}\n"
     "local raw = redis.call('HGETALL', KEYS[1])\n"
     "for i = 1, #raw, 2 do h[raw[i]] = raw[i + 1] end\n"
     "local out = { now }\n"
-    "local w = 0\n"
-    "for i = 5, #ARGV, 2 do\n"
-    "  local width, n = tonumber(ARGV[i]), tonumber(ARGV[i + 1])\n"
+    "for w = 0, nw - 1 do\n"
+    "  local width, n = tonumber(ARGV[6 + 2 * w]), tonumber(ARGV[7 + 2 * w])\n"
     "  local slot = math.floor(now / width)\n"
     "  local name = string.char(97 + w)\n"
     "  local f = name .. (slot % n)\n"
@@ -75,7 +88,58 @@ static const char window_script[] =
     "  end\n"
     "  out[#out + 1] = sm\n"
     "  out[#out + 1] = sr\n"
-    "  w = w + 1\n"
+    "end\n"
+    "local base = 6 + 2 * nw\n"
+    "if #ARGV >= base + 5 then\n"
+    "  local bw, kw = tonumber(ARGV[base]), tonumber(ARGV[base + 1])\n"
+    "  local cap = { F = tonumber(ARGV[base + 2]),\n"
+    "    R = tonumber(ARGV[base + 3]), B = tonumber(ARGV[base + 4]) }\n"
+    "  local n = { F = 0, R = 0, B = 0, Z = 0 }\n"
+    "  local del, set, body = {}, {}, 0\n"
+    "  for f, v in pairs(h) do\n"
+    "    local k = string.sub(f, 1, 1)\n"
+    "    if n[k] then\n"
+    "      local t = tonumber(string.match(v, '^(%d+)'))\n"
+    "      if t == nil or now - t >= (k == 'B' and kw or bw) then\n"
+    "        del[#del + 1] = f\n"
+    "        h[f] = nil\n"
+    "      else\n"
+    "        n[k] = n[k] + 1\n"
+    "      end\n"
+    "    end\n"
+    "  end\n"
+    "  if #del > 0 then redis.call('HDEL', KEYS[1], unpack(del)) end\n"
+    "  local zs, zc = string.match(h['Z'] or '', '^(%d+):(%d+)$')\n"
+    "  zs, zc = zs or now, tonumber(zc) or 0\n"
+    "  if ARGV[base + 5] == '1' then\n"
+    "    zc = zc + 1\n"
+    "    set[#set + 1] = 'Z'\n"
+    "    set[#set + 1] = zs .. ':' .. zc\n"
+    "  end\n"
+    "  for i = base + 6, #ARGV do\n"
+    "    local f = ARGV[i]\n"
+    "    local k = string.sub(f, 1, 1)\n"
+    "    if h[f] == nil and n[k] and n[k] < cap[k] and dr > 0 then\n"
+    "      n[k] = n[k] + 1\n"
+    "      h[f] = k == 'B' and (now .. ':0') or now\n"
+    "    end\n"
+    "    if h[f] ~= nil and k == 'B' then\n"
+    "      local s, c = string.match(h[f], '^(%d+):(%d+)$')\n"
+    "      body = math.max(0, tonumber(c) + dr)\n"
+    "      h[f] = s .. ':' .. body\n"
+    "    elseif h[f] ~= nil then\n"
+    "      h[f] = now\n"
+    "    end\n"
+    "    if h[f] ~= nil then\n"
+    "      set[#set + 1] = f\n"
+    "      set[#set + 1] = h[f]\n"
+    "    end\n"
+    "  end\n"
+    "  if #set > 0 then redis.call('HSET', KEYS[1], unpack(set)) end\n"
+    "  out[#out + 1] = n.F\n"
+    "  out[#out + 1] = n.R\n"
+    "  out[#out + 1] = body\n"
+    "  out[#out + 1] = zc\n"
     "end\n"
     "redis.call('EXPIRE', KEYS[1], ARGV[4])\n"
     "return out\n";
@@ -85,11 +149,20 @@ static const char window_script[] =
 #define CACHE_SLOTS	1024
 #define POOL_MAX	256
 
+#define OBS_ARGS	(6 + 2 + STORE_RCPT_DOMAINS_MAX)
+#define FIELD_MAX	12	/* "F0123abcd" */
+
 /* One command of a pipeline. */
 struct cmd {
 	int argc;
-	const char *argv[ARGS_MAX + 12];
-	size_t len[ARGS_MAX + 12];
+	const char *argv[ARGS_MAX + 12 + OBS_ARGS];
+	size_t len[ARGS_MAX + 12 + OBS_ARGS];
+};
+
+/* The window script's arguments recording an observation. */
+struct obs_args {
+	unsigned n;
+	char arg[OBS_ARGS][FIELD_MAX];
 };
 
 struct cache_slot {
@@ -106,8 +179,10 @@ struct redis_store {
 	char name[300];			/* "redis 127.0.0.1:6379", for logs */
 	struct loghook log;
 	struct breaker breaker;
+	char nwindows[8];
 	char window_args[2 * STORE_WINDOWS_MAX][16];
 	char rate_ttl[16];
+	char bulk_ttl[16];
 
 	pthread_mutex_t pool_lock;
 	pthread_cond_t pool_freed;
@@ -507,10 +582,11 @@ make_key(const struct redis_store *rs, char buf[KEY_MAX], const char *kind,
 	snprintf(buf, KEY_MAX, "%s%s:%s", rs->cfg->redis_prefix, kind, key);
 }
 
-/* Fill an EVALSHA (or, with sha NULL, an EVAL) of the window script. */
+/* Fill an EVALSHA (or, with sha NULL, an EVAL) of the window script,
+ * with an observation's arguments if obs is not NULL. */
 static void
 window_cmd(struct redis_store *rs, struct cmd *cmd, const char *sha,
-    const char *key, const char *nums[4])
+    const char *key, const char *nums[4], const struct obs_args *obs)
 {
 	unsigned i;
 
@@ -521,18 +597,82 @@ window_cmd(struct redis_store *rs, struct cmd *cmd, const char *sha,
 	cmd_add(cmd, key);
 	for (i = 0; i < 4; i++)
 		cmd_add(cmd, nums[i]);
+	cmd_add(cmd, rs->nwindows);
 	for (i = 0; i < 2 * rs->cfg->nwindows; i++)
 		cmd_add(cmd, rs->window_args[i]);
+	for (i = 0; obs != NULL && i < obs->n; i++)
+		cmd_add(cmd, obs->arg[i]);
+}
+
+static void
+obs_add(struct obs_args *a, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+obs_add(struct obs_args *a, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (a->n == OBS_ARGS)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(a->arg[a->n++], FIELD_MAX, fmt, ap);
+	va_end(ap);
+}
+
+/* The window script's arguments for an observation (see the script). */
+static void
+obs_args_fill(const struct store_observation *obs, struct obs_args *a)
+{
+	size_t i;
+
+	a->n = 0;
+	obs_add(a, "%u", obs->window_s);
+	obs_add(a, "%u", obs->bulk_window_s);
+	obs_add(a, "%u", obs->from_limit > 0 ? obs->from_limit + 1 : 0);
+	obs_add(a, "%u", obs->rcpt_limit > 0 ? obs->rcpt_limit + 1 : 0);
+	obs_add(a, "%u", obs->per_host_bulk ? STORE_BODIES_MAX : 0);
+	obs_add(a, "%d", obs->refusal ? 1 : 0);
+	if (obs->refusal) {
+		/* Take the body's recipients back (the script adds the
+		 * negative recipient delta), if it is counted. */
+		if (obs->fp != NULL && obs->per_host_bulk)
+			obs_add(a, "B%.8s", obs->fp);
+		return;
+	}
+	if (obs->has_from && obs->from_limit > 0)
+		obs_add(a, "F%08x", (unsigned)obs->from_domain);
+	for (i = 0; obs->rcpt_limit > 0 && i < obs->nrcpt_domains &&
+	    i < STORE_RCPT_DOMAINS_MAX; i++)
+		obs_add(a, "R%08x", (unsigned)obs->rcpt_domains[i]);
+	if (obs->fp != NULL && obs->per_host_bulk)
+		obs_add(a, "B%.8s", obs->fp);
+}
+
+/* Read the observation's answers at the end of the script's reply. */
+static bool
+parse_observation(const redisReply *r, size_t at, struct store_observation *obs)
+{
+	if (r->elements != at + 4)
+		return false;
+	obs->refused = (unsigned)r->element[at + 3]->integer;
+	obs->from_domains = (unsigned)r->element[at]->integer;
+	obs->rcpt_domains_window = (unsigned)r->element[at + 1]->integer;
+	obs->fp_rcpts = r->element[at + 2]->integer > 0
+	    ? (unsigned)r->element[at + 2]->integer : obs->rcpts;
+	return true;
 }
 
 static bool
 parse_counts(const struct redis_store *rs, const redisReply *r, time_t *now,
-    struct window_count counts[STORE_WINDOWS_MAX])
+    struct window_count counts[STORE_WINDOWS_MAX],
+    struct store_observation *obs)
 {
+	size_t want = 1 + 2 * rs->cfg->nwindows;
 	unsigned i;
 
 	if (r->type != REDIS_REPLY_ARRAY ||
-	    r->elements != 1 + 2 * rs->cfg->nwindows)
+	    r->elements != want + (obs != NULL ? 4 : 0))
 		return false;
 	for (i = 0; i < r->elements; i++)
 		if (r->element[i]->type != REDIS_REPLY_INTEGER ||
@@ -543,24 +683,62 @@ parse_counts(const struct redis_store *rs, const redisReply *r, time_t *now,
 		counts[i].msgs = (uint32_t)r->element[1 + 2 * i]->integer;
 		counts[i].rcpts = (uint32_t)r->element[2 + 2 * i]->integer;
 	}
-	return true;
+	return obs == NULL || parse_observation(r, want, obs);
+}
+
+/* PFADD, EXPIRE and PFCOUNT of the body's HyperLogLog of hosts. */
+static void
+fp_cmds(struct redis_store *rs, struct cmd cmds[3], const char *key,
+    const char *host)
+{
+	memset(cmds, 0, 3 * sizeof(cmds[0]));
+	cmd_add(&cmds[0], "PFADD");
+	cmd_add(&cmds[0], key);
+	cmd_add(&cmds[0], host);
+	cmd_add(&cmds[1], "EXPIRE");
+	cmd_add(&cmds[1], key);
+	cmd_add(&cmds[1], rs->bulk_ttl);
+	cmd_add(&cmds[2], "PFCOUNT");
+	cmd_add(&cmds[2], key);
+}
+
+/* Fill the pipeline of a rate update: the window script for each key
+ * (the first with the observation), then the body's host count. */
+static size_t
+rate_cmds(struct redis_store *rs, struct cmd *cmds, const char *sha,
+    char rkeys[][KEY_MAX], size_t n, const char *nums[4],
+    const struct obs_args *oa, const char *fpkey,
+    const struct store_observation *obs)
+{
+	size_t k;
+
+	for (k = 0; k < n; k++)
+		window_cmd(rs, &cmds[k], sha, rkeys[k], nums, k == 0 ? oa : NULL);
+	if (fpkey == NULL)
+		return n;
+	fp_cmds(rs, &cmds[n], fpkey, obs->host);
+	return n + 3;
 }
 
 static enum store_status
 redis_rate_update(struct store *st, const char *const keys[], size_t n,
     time_t *now, int32_t dmsgs, int32_t drcpts,
-    struct window_count counts[][STORE_WINDOWS_MAX])
+    struct window_count counts[][STORE_WINDOWS_MAX],
+    struct store_observation *obs)
 {
 	struct redis_store *rs = (struct redis_store *)st;
 	char rkeys[STORE_SUBJECTS_MAX][KEY_MAX], dm[16], dr[16], at[24], sha[41];
+	char fpkey[KEY_MAX];
 	const char *nums[4] = { dm, dr, at, rs->rate_ttl };
-	struct cmd cmds[STORE_SUBJECTS_MAX];
-	redisReply *replies[STORE_SUBJECTS_MAX];
+	struct cmd cmds[STORE_SUBJECTS_MAX + 3];
+	redisReply *replies[STORE_SUBJECTS_MAX + 3];
+	struct obs_args oa;
 	const redisReply *first;
+	bool fp = obs != NULL && obs->fp != NULL && obs->cross_host_bulk;
 	const char *why;
 	redisContext *c;
 	char text[256];
-	size_t k;
+	size_t k, ncmds;
 
 	snprintf(dm, sizeof(dm), "%d", (int)dmsgs);
 	snprintf(dr, sizeof(dr), "%d", (int)drcpts);
@@ -570,27 +748,39 @@ redis_rate_update(struct store *st, const char *const keys[], size_t n,
 	pthread_mutex_lock(&rs->pool_lock);
 	memcpy(sha, rs->sha, sizeof(sha));
 	pthread_mutex_unlock(&rs->pool_lock);
-	for (k = 0; k < n; k++) {
+	for (k = 0; k < n; k++)
 		make_key(rs, rkeys[k], "rate", keys[k]);
-		window_cmd(rs, &cmds[k], sha[0] != '\0' ? sha : NULL, rkeys[k],
-		    nums);
-	}
-	if ((c = exchange(rs, cmds, n, replies)) == NULL)
+	if (obs != NULL)
+		obs_args_fill(obs, &oa);
+	if (fp)
+		make_key(rs, fpkey, "fp", obs->fp);
+	ncmds = rate_cmds(rs, cmds, sha[0] != '\0' ? sha : NULL, rkeys, n, nums,
+	    obs != NULL ? &oa : NULL, fp ? fpkey : NULL, obs);
+	if ((c = exchange(rs, cmds, ncmds, replies)) == NULL)
 		return STORE_ERROR;
-	first = first_error(replies, n);
+	first = first_error(replies, ncmds);
 	if (first != NULL && strncmp(first->str, "NOSCRIPT", 8) == 0) {
 		/* Redis lost its script cache; EVAL reloads it. */
-		free_replies(replies, n);
-		for (k = 0; k < n; k++)
-			window_cmd(rs, &cmds[k], NULL, rkeys[k], nums);
-		if (!exchange_on(rs, c, cmds, n, replies))
+		free_replies(replies, ncmds);
+		rate_cmds(rs, cmds, NULL, rkeys, n, nums,
+		    obs != NULL ? &oa : NULL, fp ? fpkey : NULL, obs);
+		if (!exchange_on(rs, c, cmds, ncmds, replies))
 			return STORE_ERROR;
 	}
-	why = error_text(replies, n, text, sizeof(text));
+	why = error_text(replies, ncmds, text, sizeof(text));
 	for (k = 0; why == NULL && k < n; k++)
-		if (!parse_counts(rs, replies[k], now, counts[k]))
+		if (!parse_counts(rs, replies[k], now, counts[k],
+		    k == 0 ? obs : NULL))
 			why = "unexpected reply from the window script";
-	free_replies(replies, n);
+	if (why == NULL && fp) {
+		if (replies[n + 2]->type != REDIS_REPLY_INTEGER)
+			why = "unexpected reply to PFCOUNT";
+		else
+			obs->fp_hosts = (unsigned)replies[n + 2]->integer;
+	}
+	if (why == NULL && obs != NULL)
+		obs->answered = true;
+	free_replies(replies, ncmds);
 	return done(rs, c, why);
 }
 
@@ -871,7 +1061,12 @@ store_redis_new(const struct config *cfg, const struct loghook *log)
 		if (cfg->windows[i].spec.length_s + width > longest)
 			longest = cfg->windows[i].spec.length_s + width;
 	}
+	/* Observations are kept in the rate key too. */
+	if (config_observe_s(cfg) > longest)
+		longest = config_observe_s(cfg);
 	snprintf(rs->rate_ttl, sizeof(rs->rate_ttl), "%u", longest);
+	snprintf(rs->bulk_ttl, sizeof(rs->bulk_ttl), "%u", cfg->sig.bulk_window_s);
+	snprintf(rs->nwindows, sizeof(rs->nwindows), "%u", cfg->nwindows);
 	breaker_init(&rs->breaker);
 	pthread_mutex_init(&rs->pool_lock, NULL);
 	pthread_condattr_init(&attr);		/* waits immune to clock steps */

@@ -31,9 +31,13 @@
 #include "engine.h"
 #include "log.h"
 #include "dnsbl.h"
+#include "fingerprint.h"
 #include "resolver.h"
+#include "session.h"
+#include "spf.h"
 #include "store.h"
 #include "store_redis.h"
+#include "testmode.h"
 
 #ifndef DEFAULT_CONFIG
 #define DEFAULT_CONFIG "/etc/zombie-milter.conf"
@@ -43,6 +47,7 @@ struct options {
 	const char *config;
 	const char *socket;
 	const char *user;
+	const char *test_file;
 	bool check_only;
 	bool foreground;
 };
@@ -52,12 +57,15 @@ usage(FILE *out)
 {
 	fprintf(out,
 	    "usage: zombie-milter [-fn] [-c FILE] [-p SOCKET] [-u USER]\n"
+	    "       zombie-milter [-c FILE] -t TRANSACTIONS\n"
 	    "       zombie-milter -V | -h\n"
 	    "  -c FILE    configuration file (default %s; built-in defaults\n"
 	    "             if that file does not exist)\n"
 	    "  -f         stay in the foreground and log to standard error\n"
 	    "  -n         check the configuration and exit (0 good, 1 bad)\n"
 	    "  -p SOCKET  listen on SOCKET (inet:PORT@HOST, unix:PATH)\n"
+	    "  -t FILE    judge the test transactions in FILE (- for standard\n"
+	    "             input) with no MTA, print each verdict and exit\n"
 	    "  -u USER    run as USER after opening the socket\n"
 	    "  -V         print the version and exit\n"
 	    "  -h         print this help and exit\n", DEFAULT_CONFIG);
@@ -70,12 +78,13 @@ parse_args(int argc, char **argv, struct options *o)
 	int ch;
 
 	memset(o, 0, sizeof(*o));
-	while ((ch = getopt(argc, argv, "c:fhnp:u:V")) != -1) {
+	while ((ch = getopt(argc, argv, "c:fhnp:t:u:V")) != -1) {
 		switch (ch) {
 		case 'c': o->config = optarg; break;
 		case 'f': o->foreground = true; break;
 		case 'n': o->check_only = true; break;
 		case 'p': o->socket = optarg; break;
+		case 't': o->test_file = optarg; break;
 		case 'u': o->user = optarg; break;
 		case 'h':
 			usage(stdout);
@@ -231,25 +240,75 @@ block_daemon_signals(void)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 }
 
-/* The resolver and the DNSBL checker, when zones are configured. */
-static struct dnsbl *
-start_dnsbl(const struct config *cfg, struct resolver **resolver)
+/* What the signals look up in DNS: the resolver, the DNSBL checker when
+ * zones are configured, the SPF checker when SPF is on. */
+struct lookups {
+	struct resolver *resolver;
+	struct dnsbl *dnsbl;
+	struct spf *spf;
+};
+
+static void
+start_lookups(const struct config *cfg, struct lookups *l)
 {
-	struct dnsbl *d;
 	char err[256];
 
-	*resolver = NULL;
-	if (cfg->nzones == 0)
-		return NULL;
-	*resolver = resolver_new((const char *const *)cfg->dns_forwarders,
+	memset(l, 0, sizeof(*l));
+	if (cfg->nzones == 0 && !cfg->sig.spf)
+		return;
+	l->resolver = resolver_new((const char *const *)cfg->dns_forwarders,
 	    cfg->ndns_forwarders, cfg->dns_cache_size, err, sizeof(err));
-	if (*resolver == NULL)
+	if (l->resolver == NULL)
 		fatal("dns: %s%s", err, "");
-	d = dnsbl_new(cfg->zones, cfg->nzones, *resolver,
-	    cfg->dns_health_interval_s, cfg->dns_budget_ms, &news);
-	if (d == NULL)
+	if (cfg->nzones > 0 && (l->dnsbl = dnsbl_new(cfg->zones, cfg->nzones,
+	    l->resolver, cfg->dns_health_interval_s, cfg->dns_budget_ms,
+	    &news)) == NULL)
 		fatal("%s: %s", "start-up", "out of memory");
-	return d;
+	if (cfg->sig.spf && (l->spf = spf_new(l->resolver)) == NULL)
+		fatal("%s: %s", "start-up", "out of memory");
+}
+
+static void
+stop_lookups(struct lookups *l)
+{
+	dnsbl_free(l->dnsbl);
+	spf_free(l->spf);
+	resolver_free(l->resolver);
+}
+
+static struct engine *
+make_engine(const struct config *cfg, struct store *shared)
+{
+	struct window_spec specs[CONFIG_WINDOWS_MAX];
+	struct engine *engine;
+
+	engine = engine_new(cfg, shared, store_mem_new(specs,
+	    config_window_specs(cfg, specs), cfg->max_hosts,
+	    config_observe_s(cfg)), &engine_clock_system);
+	if (engine == NULL)
+		fatal("%s: %s", "start-up", "out of memory");
+	return engine;
+}
+
+/* -t: judge test transactions with the embedded store only. */
+static int
+run_tests(struct config *cfg, const char *file)
+{
+	struct session_env env = { cfg, make_engine(cfg, NULL), NULL, NULL };
+	struct lookups l;
+	int rc;
+
+	log_open(true, LOG_WARNING);
+	start_lookups(cfg, &l);
+	env.dnsbl = l.dnsbl;
+	env.spf = l.spf;
+	rc = testmode_run(&env, file, stdout, stderr);
+	stop_lookups(&l);
+	engine_free(env.engine);
+	fingerprint_cleanup();
+	config_free(cfg);
+	log_close();
+	return rc;
 }
 
 int
@@ -259,9 +318,7 @@ main(int argc, char **argv)
 	struct config *cfg;
 	struct engine *engine;
 	struct store *shared;
-	struct resolver *resolver;
-	struct dnsbl *dnsbl;
-	struct window_spec specs[CONFIG_WINDOWS_MAX];
+	struct lookups lookups;
 	const char *sock, *user;
 	bool switch_user;
 	uid_t uid = 0;
@@ -278,6 +335,10 @@ main(int argc, char **argv)
 		config_free(cfg);
 		return 0;
 	}
+	if (!fingerprint_init())
+		fatal("%s: %s", "start-up", "OpenSSL has no SHA-256");
+	if (o.test_file != NULL)
+		return run_tests(cfg, o.test_file);
 	sock = o.socket != NULL ? o.socket : cfg->socket;
 	user = o.user != NULL ? o.user : cfg->user;
 	log_open(true, cfg->log_level);
@@ -290,11 +351,7 @@ main(int argc, char **argv)
 	if (*cfg->redis != '\0' &&
 	    (shared = store_redis_new(cfg, &news)) == NULL)
 		fatal("%s: %s", "start-up", "out of memory");
-	engine = engine_new(cfg, shared, store_mem_new(specs,
-	    config_window_specs(cfg, specs), cfg->max_hosts),
-	    &engine_clock_system);
-	if (engine == NULL)
-		fatal("%s: %s", "start-up", "out of memory");
+	engine = make_engine(cfg, shared);
 
 	signal(SIGPIPE, SIG_IGN);
 	if (smfi_register(*callbacks_init(cfg, engine)) != MI_SUCCESS)
@@ -314,8 +371,8 @@ main(int argc, char **argv)
 		drop_privileges(user, uid, gid, sock);
 
 	/* Threads start only now, in the daemon (a fork keeps none). */
-	dnsbl = start_dnsbl(cfg, &resolver);
-	callbacks_use_dnsbl(dnsbl);
+	start_lookups(cfg, &lookups);
+	callbacks_use_lookups(lookups.dnsbl, lookups.spf);
 	log_write(LOG_NOTICE, "starting: socket %s, mode %s, config %s, "
 	    "store %s", sock,
 	    cfg->mode == CONFIG_MODE_MONITOR ? "monitor" : "enforce",
@@ -329,9 +386,9 @@ main(int argc, char **argv)
 	/* smfi_main() does not wait for open connections: free what their
 	 * callbacks use only once they are gone. */
 	if (callbacks_drain(5000)) {
-		dnsbl_free(dnsbl);
-		resolver_free(resolver);
+		stop_lookups(&lookups);
 		engine_free(engine);
+		fingerprint_cleanup();
 		config_free(cfg);
 	} else {
 		log_write(LOG_WARNING, "connections still open at exit");

@@ -39,6 +39,7 @@ milter() {	# NAME PORT [CONFIG LINES...]
     local name=$1 port=$2
     shift 2
     { echo "socket = \"inet:$port@127.0.0.1\""; echo 'log_level = "notice"'
+      echo 'spf = false'	# no DNS beyond the private rbldnsd
       printf '%s\n' "$@"; } >"$dir/$name.conf"
     "$bin" -f -c "$dir/$name.conf" 2>"$dir/$name.log" &
     until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do sleep 0.05; done

@@ -30,6 +30,7 @@ cat >"$dir/zm.conf" <<CONF
 socket = "inet:$mport@127.0.0.1"
 redis = "127.0.0.1:$rport"
 log_level = "notice"
+spf = false     # SPF would ask the world's DNS about the test senders
 CONF
 "$bin" -f -c "$dir/zm.conf" 2>"$dir/milter.log" &
 mpid=$!

@@ -55,9 +55,11 @@ is "$(reply DB)" "eom replycode 550 5.7.1 $REJ" "HELO and MAIL FROM both listed:
 log_has "$(dl DB 'action=reject host=192\.0\.2\.52 user=- score=80 reasons=(rhsbl\.helo=dbl\.zm-test\.net:127\.0\.1\.2\(\+40\),rhsbl\.from=dbl\.zm-test\.net:127\.0\.1\.2\(\+40\)|rhsbl\.from=dbl\.zm-test\.net:127\.0\.1\.2\(\+40\),rhsbl\.helo=dbl\.zm-test\.net:127\.0\.1\.2\(\+40\)) rcpts=1')" \
     "DB logged: score=80, both rhsbl.helo and rhsbl.from"
 is "$(reply DL)" "eom accept -" "HELO [192.0.2.1] (address literal): accepted"
-log_has "$(dl DL 'action=accept host=192\.0\.2\.53 user=- score=0 reasons=- rcpts=1')" "DL logged: score=0 reasons=-"
+log_has "$(dl DL 'action=accept host=192\.0\.2\.53 user=- score=15 reasons=helo=ip\(\+15\) rcpts=1')" \
+    "DL logged: not looked up, only the HELO check's helo=ip(+15)"
 is "$(reply DN)" "eom accept -" "dot-less HELO spamhelo: accepted"
-log_has "$(dl DN 'action=accept host=192\.0\.2\.54 user=- score=0 reasons=- rcpts=1')" "DN logged: score=0 reasons=-"
+log_has "$(dl DN 'action=accept host=192\.0\.2\.54 user=- score=10 reasons=helo=nofqdn\(\+10\) rcpts=1')" \
+    "DN logged: not looked up, only the HELO check's helo=nofqdn(+10)"
 is "$(reply DC)" "eom accept -" "clean HELO and MAIL FROM: accepted"
 log_has "$(dl DC 'action=accept host=192\.0\.2\.55 user=- score=0 reasons=- rcpts=1')" "DC logged: score=0 reasons=-"
 is "$(reply DZ)" "eom accept -" "null sender <>: accepted"

@@ -9,7 +9,8 @@
 #   listing is shown bare (no points) and the message is accepted;
 #   unlisted IPv4 / IPv6 clients: score 0, reasons -.
 # The query names are the reversed octets / the 32 reversed nibbles.
-# With only "ip" zones the milter negotiates HELO away.
+# With only "ip" zones, SPF off and no HELO checks the milter negotiates
+# HELO away.
 . "$(dirname "$0")/../lib/common.sh"
 . "$ZM_TOP/t/dnsbl/dnsbl.sh"
 dnsbl_require
@@ -48,7 +49,9 @@ dnsbl_start "$ZM_RBL_PORT" \
     "$(dnsbl_zone "$PBL" ip '127.0.0.10-127.0.0.11 policy 0')" \
     'dns_budget_ms = 1000' \
     'threshold_tag = 0' 'threshold_tempfail = 0' 'threshold_reject = 100' 'threshold_quarantine = 0' \
-    "reply_reject = \"$REJ\""
+    "reply_reject = \"$REJ\"" \
+    'helo_ip_points = 0' 'helo_not_fqdn_points = 0' 'helo_self_points = 0' \
+    'helo_freemail_points = 0'
 
 session 192.0.2.99 L4
 session 2001:db8::99 L6
@@ -62,7 +65,7 @@ session 203.0.113.50 XP
 
 dnsbl_stop
 
-is "$(proto_of L4)" "nohelo=1 nr_helo=0" "only ip zones configured: HELO negotiated away"
+is "$(proto_of L4)" "nohelo=1 nr_helo=0" "only ip zones, no HELO checks: HELO negotiated away"
 
 is "$(reply L4)" "eom replycode 550 5.7.1 $REJ" "listed IPv4 192.0.2.99: 550 5.7.1 reply_reject"
 log_has "$(dl L4 "action=reject host=192\.0\.2\.99 user=- score=100 reasons=dnsbl=xbl\.zm-test\.net:127\.0\.0\.4\(\+100\) rcpts=1")" \

@@ -18,12 +18,7 @@
 . "$(cd "$(dirname "$0")/../lib" && pwd)/common.sh"
 . "$ZM_TOP/t/lib/postfix.sh"
 
-skip_all() { echo "1..0 # SKIP $*"; exit 0; }
-fail_all() { echo "1..1"; echo "not ok 1 - $*"; exit 1; }
-[ "$(id -u)" = 0 ] || skip_all "a private Postfix instance needs root"
-[ -x "$ZM_BIN" ] || fail_all "$ZM_BIN not built"
-command -v postfix >/dev/null && command -v smtp-sink >/dev/null &&
-    command -v python3 >/dev/null || fail_all "postfix, smtp-sink or python3 missing (contrib/deps.sh test)"
+zm_e2e_require
 
 plan 48
 

@@ -19,13 +19,7 @@
 . "$ZM_TOP/t/lib/postfix.sh"
 . "$ZM_TOP/t/lib/rbldnsd.sh"
 
-skip_all() { echo "1..0 # SKIP $*"; exit 0; }
-fail_all() { echo "1..1"; echo "not ok 1 - $*"; exit 1; }
-[ "$(id -u)" = 0 ] || skip_all "a private Postfix instance needs root"
-[ -x "$ZM_BIN" ] || fail_all "$ZM_BIN not built"
-command -v postfix >/dev/null && command -v smtp-sink >/dev/null &&
-    command -v python3 >/dev/null && command -v rbldnsd >/dev/null ||
-    fail_all "postfix, smtp-sink, rbldnsd or python3 missing (contrib/deps.sh test)"
+zm_e2e_require rbldnsd
 
 plan 28
 

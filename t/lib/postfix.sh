@@ -222,9 +222,14 @@ zm_postfix_diag() {
 #   zm_wait_fixed FILE S N   waits (bounded) until FILE has N such lines
 #   zm_accepted_ids / zm_delivered_ids   message ids Postfix accepted /
 #                     the sink received, sorted
-#   zm_e2e_rig       smtp-sink, then a Postfix whose smtpd_milters points
-#                     at ZM_MILTER_PORT (a free port, for the test's milter);
-#                     returns 1 if either did not start
+#   zm_e2e_require [CMD...]   the preamble of an e2e test: skips it
+#                     unless root, fails it unless the milter is built and
+#                     postfix, smtp-sink, python3 and each CMD are there
+#   zm_e2e_rig [NAME=VALUE...]
+#                     smtp-sink, then a Postfix whose smtpd_milters points
+#                     at ZM_MILTER_PORT (a free port, for the test's milter),
+#                     with the extra settings given; returns 1 if either
+#                     did not start
 #   zm_check_delivery DESC   waits for the queue to drain and asserts (3
 #                     tests) that every accepted message, and nothing
 #                     else, reached the sink
@@ -283,12 +288,29 @@ zm_check_delivery() {
         "$1: every accepted message was delivered, nothing else"
 }
 
+zm_e2e_require() {
+    local c missing=
+    if [ "$(id -u)" != 0 ]; then
+        echo "1..0 # SKIP a private Postfix instance needs root"; exit 0
+    fi
+    for c in postfix smtp-sink python3 "$@"; do
+        command -v "$c" >/dev/null || missing="$missing $c"
+    done
+    [ -x "$ZM_BIN" ] || missing="$missing $ZM_BIN"
+    if [ -n "$missing" ]; then
+        echo "1..1"
+        echo "not ok 1 - missing:$missing (build; contrib/deps.sh test)"
+        exit 1
+    fi
+}
+
 zm_e2e_rig() {
     zm_sink_start || { diag "smtp-sink did not start"; return 1; }
     ZM_MILTER_PORT=$(zm_free_port)
     zm_postfix_start \
         "smtpd_milters=inet:127.0.0.1:$ZM_MILTER_PORT" \
         'milter_default_action=tempfail' \
-        'milter_protocol=6' || { diag "private Postfix did not start"; return 1; }
+        'milter_protocol=6' "$@" ||
+        { diag "private Postfix did not start"; return 1; }
     : >"$T/replies"
 }

@@ -3,6 +3,7 @@
 
     smtpclient.py --port PORT --addr ADDR [--count N] [--label L]
                   [--from SENDER] [--to RCPT[,RCPT...]] [--host 127.0.0.1]
+                  [--keep-going]
 
 Connects to HOST:PORT (loopback only), EHLO, XCLIENT ADDR=<ADDR>
 NAME=[UNAVAILABLE] (ADDR an IPv4 or IPv6 address; the IPV6: prefix is
@@ -10,6 +11,9 @@ added), EHLO again as the protocol requires, then sends N messages in the
 same session.  Prints one line per message:
 
     LABEL-SEQ STAGE CODE TEXT
+
+A refused recipient ends the transaction, unless --keep-going: then the
+message goes to the recipients that were accepted, if any.
 
 STAGE is where the transaction ended: "mail", "rcpt", "data" (reply to the
 DATA command) or "eom" (final reply after the message text), or "conn" when
@@ -43,6 +47,8 @@ def main():
     ap.add_argument("--to", default="rcpt@remote.example")
     ap.add_argument("--helo", default="customer-pc.example")
     ap.add_argument("--timeout", type=float, default=30)
+    ap.add_argument("--keep-going", action="store_true",
+                    help="past refused recipients")
     a = ap.parse_args()
     if a.host not in ("127.0.0.1", "::1", "localhost"):
         sys.exit("smtpclient.py: loopback only")
@@ -85,10 +91,15 @@ def main():
             code, resp = s.mail(a.sender)
             if code == 250:
                 stage = "rcpt"
+                accepted = 0
                 for r in rcpts:
                     code, resp = s.rcpt(r)
-                    if code not in (250, 251):
+                    if code in (250, 251):
+                        accepted += 1
+                    elif not a.keep_going:
                         break
+                if a.keep_going and accepted > 0:
+                    code = 250
             if code in (250, 251):
                 stage = "data"
                 body = ("From: <%s>\r\nTo: <%s>\r\nSubject: test %s\r\n"

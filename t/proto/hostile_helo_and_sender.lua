@@ -1,5 +1,4 @@
--- hostile_helo_and_sender (miltertest part): a long HELO (if miltertest
--- may send it), a MAIL FROM with bytes 0x01-0xFF and '%', an
+-- hostile_helo_and_sender (miltertest part): a HELO with control bytes, a MAIL FROM with bytes 0x01-0xFF and '%', an
 -- {auth_authen} login and a queue id with control bytes, CR/LF, '%',
 -- 0xFF and '\'.  miltertest's buffers are 1 KB, so the 2 KB HELO and
 -- MAIL FROM are sent by hostile_helo_and_sender.py.
@@ -16,9 +15,13 @@ zm.run(function()
 		mt.echo("# HELO negotiated away (SMFIP_NOHELO), miltertest will not send it: " ..
 		        tostring(err) .. "; the raw client forces it")
 	else
-		local h = string.rep("h%s%n\1\255", 160)     -- 800 bytes
-		zm.call("HELO (800 bytes)", mt.helo(conn, h))
-		zm.expect("HELO (800 bytes)", mt.getreply(conn), SMFIR_CONTINUE)
+		-- miltertest itself overflows on long or '%' HELO names (a
+		-- fortify abort); the raw client sends the 2 KB one
+		local h = string.rep("h\1\255", 60)     -- 180 bytes
+		zm.call("HELO (180 bytes)", mt.helo(conn, h))
+		if not mt.test_option(conn, SMFIP_NR_HELO) then
+			zm.expect("HELO (180 bytes)", mt.getreply(conn), SMFIR_CONTINUE)
+		end
 	end
 
 	local b = {}

@@ -47,7 +47,7 @@ def main():
     print("EOM: %s" % rname(cmd))
     m.quit()
     # a login outside [A-Za-z0-9@._+-] is logged as its user key: hex
-    print("EXPECT %s: action=accept host=192.0.2.91 user=user:=%s score=0 reasons=- rcpts=1"
+    print("EXPECT %s: action=accept host=192.0.2.91 user=user:=%s score=10 reasons=helo=nofqdn(+10) rcpts=1"
           % (esc(qid), login.hex()))
 
 

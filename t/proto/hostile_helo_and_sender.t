@@ -26,15 +26,16 @@ fixed() {
         diag "decision lines:"; diag "$(LC_ALL=C grep -a 'action=' "$T/norm.log" | head -10)"
     fi
 }
-# the queue id and the line itself, whatever the login's encoding
-log_has '(^|[ :])H\\x09Q\\x7[fF]ID: action=accept host=192\.0\.2\.90 user=[!-~]+ score=0 reasons=- rcpts=1$' \
+# the queue id and the line itself, whatever the login's encoding; the
+# dot-less HELO names (the 2 KB one cut to 255 bytes) score helo=nofqdn
+log_has '(^|[ :])H\\x09Q\\x7[fF]ID: action=accept host=192\.0\.2\.90 user=[!-~]+ score=10 reasons=helo=nofqdn\(\+10\) rcpts=1$' \
     "H1 logged on one line, queue id \\xHH-escaped, login printable"
 # a login outside [A-Za-z0-9@._+-] is logged as its user key, in hex
-fixed 'H\x09Q\x7fID: action=accept host=192.0.2.90 user=user:=657601696c0d0a2573256eff5c2078 score=0 reasons=- rcpts=1' \
+fixed 'H\x09Q\x7fID: action=accept host=192.0.2.90 user=user:=657601696c0d0a2573256eff5c2078 score=10 reasons=helo=nofqdn(+10) rcpts=1' \
     "H1 login logged as its hex user key"
-log_has "$(dl H2 'action=accept host=192\.0\.2\.90 user=- score=0 reasons=- rcpts=1')" \
+log_has "$(dl H2 'action=accept host=192\.0\.2\.90 user=- score=10 reasons=helo=nofqdn\(\+10\) rcpts=1')" \
     "H2 on the same connection logged normally"
-log_has '(^|[ :])RAW\\x01\\x[fF][fF]%n: action=accept host=192\.0\.2\.91 user=[!-~]+ score=0 reasons=- rcpts=1$' \
+log_has '(^|[ :])RAW\\x01\\x[fF][fF]%n: action=accept host=192\.0\.2\.91 user=[!-~]+ score=10 reasons=helo=nofqdn\(\+10\) rcpts=1$' \
     "raw client's message logged on one line, queue id \\xHH-escaped, login printable"
 want=$(sed -n 's/^EXPECT //p' "$T/hostile_helo_and_sender.py.out")
 if [ -n "$want" ]; then

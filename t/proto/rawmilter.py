@@ -7,6 +7,7 @@ Used by the t/proto/*.py scripts; each step raises Failure with the step
 name on an unexpected answer.
 """
 
+import re
 import socket
 import struct
 import sys
@@ -25,6 +26,8 @@ SMFIP_NOHDRS = 0x20
 SMFIP_NOEOH = 0x40
 SMFIP_NR_HDR = 0x80
 SMFIP_NODATA = 0x200
+SMFIP_SKIP = 0x400
+SMFIP_RCPT_REJ = 0x800
 SMFIP_NR_CONN = 0x1000
 SMFIP_NR_HELO = 0x2000
 SMFIP_NR_MAIL = 0x4000
@@ -103,8 +106,12 @@ class Milter:
             return None, b""
         return self.recv(step)
 
-    def connect(self, host, family, port=0, addr=None):
-        """family: b'4', b'6', b'L' (AF_UNIX, addr = socket path), b'U'"""
+    def connect(self, host, family, port=0, addr=None, macros=None):
+        """family: b'4', b'6', b'L' (AF_UNIX, addr = socket path), b'U';
+        macros: [(name, value)] (bytes) sent for the connect stage first,
+        as an MTA does (e.g. its name in "j")"""
+        if macros:
+            self.macro(b"C", macros)
         data = host.encode() + b"\0" + family
         if family != b"U":
             data += struct.pack(">H", port) + addr + b"\0"
@@ -125,29 +132,65 @@ class Milter:
         self.send(b"H", name + b"\0")
         return self._reply("helo", SMFIP_NR_HELO)
 
-    def mail(self, *args):
+    def mail(self, *args, macros=None):
+        """macros: [(name, value)] sent for the MAIL stage first"""
+        if macros:
+            self.macro(b"M", macros)
         self.send(b"M", b"".join(a + b"\0" for a in args))
         return self._reply("mail", SMFIP_NR_MAIL)
 
-    def rcpt(self, *args):
+    def rcpt(self, *args, macros=None):
+        """macros: [(name, value)] sent for the RCPT stage first"""
+        if macros:
+            self.macro(b"R", macros)
         self.send(b"R", b"".join(a + b"\0" for a in args))
         return self._reply("rcpt", SMFIP_NR_RCPT)
 
-    def eom(self):
+    def rcpt_rejected(self, addr):
+        """a recipient the MTA refused itself, passed on as Postfix does
+        when the milter asked for SMFIP_RCPT_REJ ({rcpt_mailer} "error");
+        (None, b"") when it did not ask (nothing is sent) or when RCPT
+        needs no reply"""
+        if not self.proto & SMFIP_RCPT_REJ:
+            return None, b""
+        return self.rcpt(addr, macros=[(b"{rcpt_mailer}", b"error"),
+                                       (b"{rcpt_host}", b"5.1.1"),
+                                       (b"{rcpt_addr}", b"User unknown")])
+
+    def eom(self, body=None, headers=None, chunk=65535, on_eom=None,
+            macros=None):
         """end of message (DATA/headers/body skipped when negotiated away);
-        returns (final reply, [(cmd, data) of all packets])"""
+        returns (final reply, [(cmd, data) of all packets]).
+        body: bytes (default b"test body\r\n"), sent in body packets of at
+        most chunk bytes (an empty body sends none); headers: [(name,
+        value)] as bytes (default one From header); on_eom: called just
+        before the end-of-message command is sent (to time its reply);
+        macros: [(name, value)] sent for the end-of-message stage (e.g. the
+        queue id "i").  A SKIP answer to a body packet ends the body."""
+        if body is None:
+            body = b"test body\r\n"
+        if headers is None:
+            headers = [(b"From", b"<sender@example.org>")]
         if not self.proto & SMFIP_NODATA:
             self.send(b"T")
             self._reply("data", SMFIP_NR_DATA)
         if not self.proto & SMFIP_NOHDRS:
-            self.send(b"L", b"From\0<sender@example.org>\0")
-            self._reply("header", SMFIP_NR_HDR)
+            for name, value in headers:
+                self.send(b"L", name + b"\0" + value + b"\0")
+                self._reply("header", SMFIP_NR_HDR)
         if not self.proto & SMFIP_NOEOH:
             self.send(b"N")
             self._reply("eoh", SMFIP_NR_EOH)
         if not self.proto & SMFIP_NOBODY:
-            self.send(b"B", b"test body\r\n")
-            self._reply("body", SMFIP_NR_BODY)
+            for i in range(0, len(body), max(1, min(chunk, 65535))):
+                self.send(b"B", body[i:i + max(1, min(chunk, 65535))])
+                cmd, _ = self._reply("body", SMFIP_NR_BODY)
+                if cmd == b"s":     # SKIP: the milter wants no more body
+                    break
+        if macros:
+            self.macro(b"E", macros)
+        if on_eom is not None:
+            on_eom()
         self.send(b"E")
         packets = []
         while True:
@@ -165,6 +208,23 @@ class Milter:
         except OSError:
             pass
         self.s.close()
+
+
+_DECISION = re.compile(r"(?:^|[ :\t])(\S+): (action=.*)$")
+
+
+def parse_decision(line):
+    """(queue id, {field: value, "line": line}) of a milter decision log
+    line ("QID: action=X host=H ... rcpts=N"), or None for another line"""
+    m = _DECISION.search(line)
+    if not m:
+        return None
+    d = {"line": line}
+    for tok in m.group(2).split(" "):
+        if "=" in tok:
+            k, v = tok.split("=", 1)
+            d[k] = v
+    return m.group(1), d
 
 
 def cstr(data):

@@ -87,6 +87,10 @@ function zm.connect(ip, host, label)
 	label = label or ("connect " .. tostring(ip))
 	local conn, r = zm.open(ip, host, label)
 	zm.expect(label, r, SMFIR_CONTINUE)
+	-- HELO now, as an MTA does: miltertest would otherwise send it
+	-- itself before the first MAIL FROM, after our MAIL macros, and
+	-- libmilter clears a later stage's macros when HELO comes
+	zm.call(label .. ": HELO", mt.helo(conn, "client.example.net"))
 	return conn
 end
 

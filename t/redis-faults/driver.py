@@ -38,14 +38,13 @@ Exit status 0 when every message was answered, 1 otherwise.
 
 import json
 import os
-import re
 import socket
 import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "proto"))
-from rawmilter import Milter, Failure, cstr, rname  # noqa: E402
+from rawmilter import Milter, Failure, cstr, parse_decision, rname  # noqa: E402
 
 REPLY = {b"c": "continue", b"a": "accept", b"r": "reject", b"t": "tempfail",
          b"d": "discard", b"y": "replycode"}
@@ -81,16 +80,9 @@ class Driver:
             return
         self.logpos += end + 1
         for raw in data[:end].split(b"\n"):
-            line = raw.decode("latin-1")
-            m = re.search(r"(?:^|[ :\t])(\S+): (action=.*)$", line)
-            if not m:
-                continue
-            d = {"line": line}
-            for tok in m.group(2).split(" "):
-                if "=" in tok:
-                    k, v = tok.split("=", 1)
-                    d[k] = v
-            self.decisions[m.group(1)] = d
+            got = parse_decision(raw.decode("latin-1"))
+            if got:
+                self.decisions[got[0]] = got[1]
 
     def decision(self, qid):
         # the line is written before the reply is sent; allow a moment

@@ -45,12 +45,16 @@ allowed "EVAL" EVAL "return redis.call('TIME')" 0
 allowed "XADD zm:events MAXLEN ~" XADD zm:events MAXLEN '~' 100 '*' json '{}'
 allowed "EXPIRE zm:events" EXPIRE zm:events 60
 allowed "PUBLISH zm:events" PUBLISH zm:events '{}'
+allowed "HDEL zm:rate:192.0.2.3" HDEL zm:rate:192.0.2.3 a0
+allowed "PFADD zm:fp:00" PFADD zm:fp:00 192.0.2.3
+allowed "PFCOUNT zm:fp:00" PFCOUNT zm:fp:00
 
 refused "GET foo" GET foo
 refused "HGETALL foo (outside zm:*)" HGETALL foo
 refused "HSET foo" HSET foo a 1
 refused "SET zm:x" SET zm:x 1
-refused "HDEL zm:rate:192.0.2.3" HDEL zm:rate:192.0.2.3 a0
+refused "PFADD foo" PFADD foo x
+refused "PFMERGE zm:fp:00" PFMERGE zm:fp:00 zm:fp:01
 refused "KEYS" KEYS '*'
 refused "SCAN" SCAN 0
 refused "FLUSHALL" FLUSHALL

@@ -4,7 +4,8 @@
 # quarantines of an IPv4 host, an IPv6 /64 and a hostile login with its
 # host) `redis-cli --scan` finds exactly the expected keys, each
 # named ^zm:(rate|block):<host key> or zm:events, each with a TTL > 0 (no
-# -1) within its bound; each hostile login made exactly one safe key
+# -1) within its bound (a rate key lives as long as the longest of the
+# windows and the behaviour and bulk windows); each hostile login made exactly one safe key
 # zm:rate:user:=<hex>, the same from every host it came from.
 . "$(dirname "$0")/rtest.sh"
 rt_require
@@ -16,6 +17,7 @@ rt_start M \
     'window "5m" {' 'length = 300' 'buckets = 10' 'messages = 1000' 'recipients = 10000' 'points = 10' '}' \
     'threshold_tag = 0' 'threshold_tempfail = 0' 'threshold_reject = 0' 'threshold_quarantine = 50' \
     'quarantine_time = 600' \
+    'behaviour_window = 120' 'bulk_window = 120' \
     'reply_quarantine = "ZM-QUAR keys"'
 PM=${rt_port[M]}
 Q='550 5.7.1 ZM-QUAR keys'
@@ -96,6 +98,7 @@ while IFS= read -r k; do
     case $k in
     zm:rate:*) max=330; ty=hash ;;
     zm:block:*) max=600; ty=hash ;;
+    zm:fp:*) max=120; ty=string ;;
     zm:events) max=604800; ty=stream ;;
     *) max=0; ty=? ;;
     esac

@@ -15,16 +15,18 @@ rt_start M \
     'window "1m" {' 'length = 60' 'buckets = 6' 'messages = 5' 'recipients = 0' 'points = 60' '}' \
     'window "10m" {' 'length = 600' 'buckets = 10' 'messages = 1000' 'recipients = 10000' 'points = 10' '}' \
     'threshold_tag = 0' 'threshold_tempfail = 50' 'threshold_reject = 0' 'threshold_quarantine = 0' \
+    'behaviour_window = 120' 'bulk_window = 120' \
     'reply_tempfail = "ZM-TEMP rate"'
 PM=${rt_port[M]}
 H=192.0.2.70
 
-# fields_ok KEY: every field is a0..a5 (window 1m, 10 s buckets) or b0..b9
+# fields_ok KEY: every window field (lower case) is a0..a5 (window 1m, 10 s buckets) or b0..b9
 # (window 10m, 60 s buckets), every value slot:msgs:rcpts with slot the
 # bucket's number (unix time / bucket length) within the window, and the
 # field's index that slot modulo the window's buckets
 fields_ok() {
     rhash "$1" | awk -F= -v now="$(rcli TIME | head -1)" '
+        $1 ~ /^[A-Z]/ { next }	# observations: obs_ok
         { n++ }
         $1 !~ /^[ab][0-9]+$/ || $2 !~ /^[0-9]+:[0-9]+:[0-9]+$/ { bad = bad " " $0; next }
         {
@@ -35,6 +37,18 @@ fields_ok() {
                 bad = bad " " $0
         }
         END { if (n == 0) print "no fields"; else if (bad != "") print "bad (now " now "):" bad }'
+}
+# obs_ok KEY: the host's observations in the same hash, one sender domain
+# (F) and one recipient domain (R), each a hash in hex holding the time
+# it was last seen (within the last minute), and its refusals (Z,
+# "start:count")
+obs_ok() {
+    rhash "$1" | awk -F= -v now="$(rcli TIME | head -1)" '
+        $1 !~ /^[A-Z]/ { next }
+        $1 ~ /^[FR][0-9a-f]+$/ && length($1) == 9 && $2 ~ /^[0-9]+$/ && $2 <= now && $2 > now - 60 { k[substr($1, 1, 1)]++; next }
+        $1 == "Z" && split($2, z, ":") == 2 && z[1] <= now && z[1] > now - 60 { refused = z[2]; next }
+        { bad = bad " " $0 }
+        END { printf "F=%d R=%d Z=%s%s\n", k["F"], k["R"], refused, bad }'
 }
 # ttl_ok KEY: longest window (600) <= TTL + 5 s of slack, TTL <= 600 + 60
 ttl_ok() {
@@ -69,6 +83,8 @@ $PM refuse-eom $H qid=C7 rcpts=4 text='451 4.7.1 ZM-TEMP rate'
 EOF
 is "$(rsum "zm:rate:$H" a)" "5 8" "C7 refused: window a still msgs 5, rcpts 8"
 is "$(fields_ok "zm:rate:$H")" "" "zm:rate:$H fields still well-formed after the take-backs"
+is "$(obs_ok "zm:rate:$H")" "F=1 R=1 Z=2" \
+    "zm:rate:$H holds one sender domain (F), one recipient domain (R), seen just now, and 2 refusals (C6, C7)"
 ttl_ok "zm:rate:$H"
 
 export ZM_PORT=$PM

@@ -31,6 +31,206 @@ config_defaults_without_a_file(void **state)
 	config_free(c);
 }
 
+#define SIG_EQ(field)	assert_int_equal(a->field, b->field)
+
+static void
+signals_equal(const struct config_signals *a, const struct config_signals *b)
+{
+	size_t i;
+
+	SIG_EQ(spf);
+	SIG_EQ(spf_budget_ms);
+	SIG_EQ(spf_fail_points);
+	SIG_EQ(spf_softfail_points);
+	SIG_EQ(helo_ip_points);
+	SIG_EQ(helo_not_fqdn_points);
+	SIG_EQ(helo_self_points);
+	SIG_EQ(helo_freemail_points);
+	SIG_EQ(behaviour_window_s);
+	SIG_EQ(rcpt_domains_per_message);
+	SIG_EQ(rcpt_domains_per_message_points);
+	SIG_EQ(rcpt_domains_per_window);
+	SIG_EQ(rcpt_domains_per_window_points);
+	SIG_EQ(rejected_rcpts_min);
+	SIG_EQ(rejected_rcpts_percent);
+	SIG_EQ(rejected_rcpts_points);
+	SIG_EQ(from_domains_per_window);
+	SIG_EQ(from_domains_per_window_points);
+	SIG_EQ(refused_per_window);
+	SIG_EQ(refused_points);
+	SIG_EQ(bulk);
+	SIG_EQ(bulk_window_s);
+	SIG_EQ(bulk_host_recipients);
+	SIG_EQ(bulk_host_points);
+	SIG_EQ(bulk_hosts);
+	SIG_EQ(bulk_hosts_points);
+	SIG_EQ(nfreemail);
+	for (i = 0; i < a->nfreemail; i++)
+		assert_string_equal(a->freemail[i], b->freemail[i]);
+}
+
+/* The signals' defaults, as the spec's table gives them. */
+static void
+config_signal_defaults(void **state)
+{
+	static const char *const freemail[] = { "gmail.com",
+	    "googlemail.com", "yahoo.com", "hotmail.com", "outlook.com",
+	    "live.com", "aol.com", "icloud.com", "mail.ru", "yandex.ru",
+	    "gmx.net", "gmx.de", "web.de" };
+	char err[256];
+	struct config *c = config_load(NULL, err, sizeof(err));
+	const struct config_signals *s;
+	size_t i;
+
+	(void)state;
+	assert_non_null(c);
+	s = &c->sig;
+	assert_true(s->spf);
+	assert_int_equal(s->spf_budget_ms, 500);
+	assert_int_equal(s->spf_fail_points, 30);
+	assert_int_equal(s->spf_softfail_points, 10);
+	assert_int_equal(s->helo_ip_points, 15);
+	assert_int_equal(s->helo_not_fqdn_points, 10);
+	assert_int_equal(s->helo_self_points, 40);
+	assert_int_equal(s->helo_freemail_points, 40);
+	assert_int_equal(s->behaviour_window_s, 3600);
+	assert_int_equal(s->rcpt_domains_per_message, 50);
+	assert_int_equal(s->rcpt_domains_per_message_points, 10);
+	assert_int_equal(s->rcpt_domains_per_window, 300);
+	assert_int_equal(s->rcpt_domains_per_window_points, 20);
+	assert_int_equal(s->rejected_rcpts_min, 5);
+	assert_int_equal(s->rejected_rcpts_percent, 50);
+	assert_int_equal(s->rejected_rcpts_points, 30);
+	assert_int_equal(s->from_domains_per_window, 5);
+	assert_int_equal(s->from_domains_per_window_points, 40);
+	assert_int_equal(s->refused_per_window, 20);
+	assert_int_equal(s->refused_points, 70);
+	assert_true(s->bulk);
+	assert_int_equal(s->bulk_window_s, 3600);
+	assert_int_equal(s->bulk_host_recipients, 500);
+	assert_int_equal(s->bulk_host_points, 20);
+	assert_int_equal(s->bulk_hosts, 5);
+	assert_int_equal(s->bulk_hosts_points, 40);
+	assert_int_equal(s->nfreemail, sizeof(freemail) / sizeof(freemail[0]));
+	for (i = 0; i < s->nfreemail; i++)
+		assert_string_equal(s->freemail[i], freemail[i]);
+	config_free(c);
+}
+
+/* Every signal option read into its own field, at its bounds too. */
+static void
+config_reads_signal_options(void **state)
+{
+	char err[512], path[64];
+	struct config *c;
+	const struct config_signals *s;
+
+	(void)state;
+	c = config_from_text(
+	    "spf = false\nspf_budget_ms = 5000\nspf_fail_points = 31\n"
+	    "spf_softfail_points = 0\nhelo_ip_points = 100000\n"
+	    "helo_not_fqdn_points = 12\nhelo_self_points = 41\n"
+	    "helo_freemail_points = 42\nbehaviour_window = 60\n"
+	    "rcpt_domains_per_message = 0\n"
+	    "rcpt_domains_per_message_points = 13\n"
+	    "rcpt_domains_per_window = 999\n"
+	    "rcpt_domains_per_window_points = 21\n"
+	    "rejected_rcpts_min = 10000\nrejected_rcpts_percent = 100\n"
+	    "rejected_rcpts_points = 32\nfrom_domains_per_window = 0\n"
+	    "from_domains_per_window_points = 43\nrefused_per_window = 100000\n"
+	    "refused_points = 71\nbulk = no\nbulk_window = 86400\n"
+	    "bulk_host_recipients = 1000000000\nbulk_host_points = 22\n"
+	    "bulk_hosts = 0\nbulk_hosts_points = 44\n"
+	    "freemail_domains = { \"Mail.Example.ORG\", \"isp.example\" }\n",
+	    path, err, sizeof(err));
+	if (c == NULL)
+		fail_msg("%s", err);
+	s = &c->sig;
+	assert_false(s->spf);
+	assert_int_equal(s->spf_budget_ms, 5000);
+	assert_int_equal(s->spf_fail_points, 31);
+	assert_int_equal(s->spf_softfail_points, 0);
+	assert_int_equal(s->helo_ip_points, 100000);
+	assert_int_equal(s->helo_not_fqdn_points, 12);
+	assert_int_equal(s->helo_self_points, 41);
+	assert_int_equal(s->helo_freemail_points, 42);
+	assert_int_equal(s->behaviour_window_s, 60);
+	assert_int_equal(s->rcpt_domains_per_message, 0);
+	assert_int_equal(s->rcpt_domains_per_message_points, 13);
+	assert_int_equal(s->rcpt_domains_per_window, 999);
+	assert_int_equal(s->rcpt_domains_per_window_points, 21);
+	assert_int_equal(s->rejected_rcpts_min, 10000);
+	assert_int_equal(s->rejected_rcpts_percent, 100);
+	assert_int_equal(s->rejected_rcpts_points, 32);
+	assert_int_equal(s->from_domains_per_window, 0);
+	assert_int_equal(s->from_domains_per_window_points, 43);
+	assert_int_equal(s->refused_per_window, 100000);
+	assert_int_equal(s->refused_points, 71);
+	assert_false(s->bulk);
+	assert_int_equal(s->bulk_window_s, 86400);
+	assert_int_equal(s->bulk_host_recipients, 1000000000);
+	assert_int_equal(s->bulk_host_points, 22);
+	assert_int_equal(s->bulk_hosts, 0);
+	assert_int_equal(s->bulk_hosts_points, 44);
+	/* Lower-cased, in order, replacing the default list. */
+	assert_int_equal(s->nfreemail, 2);
+	assert_string_equal(s->freemail[0], "mail.example.org");
+	assert_string_equal(s->freemail[1], "isp.example");
+	config_free(c);
+}
+
+/* libconfuse's boolean words, and the list's other forms. */
+static void
+config_reads_signal_booleans_and_lists(void **state)
+{
+	static const struct {
+		const char *text;
+		bool spf, bulk;
+	} bools[] = {
+		{ "spf = true\nbulk = false\n", true, false },
+		{ "spf = off\nbulk = on\n", false, true },
+		{ "spf = no\nbulk = yes\n", false, true },
+		{ "spf = false\nbulk = false\n", false, false },
+		{ "", true, true },
+	};
+	char err[512], path[64];
+	struct config *c;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bools) / sizeof(bools[0]); i++) {
+		c = config_from_text(bools[i].text, path, err, sizeof(err));
+		if (c == NULL)
+			fail_msg("case %zu: %s", i, err);
+		assert_int_equal(c->sig.spf, bools[i].spf);
+		assert_int_equal(c->sig.bulk, bools[i].bulk);
+		config_free(c);
+	}
+	/* Empty: helo=freemail never fires. */
+	c = config_from_text("freemail_domains = {}\n", path, err, sizeof(err));
+	if (c == NULL)
+		fail_msg("%s", err);
+	assert_int_equal(c->sig.nfreemail, 0);
+	config_free(c);
+	/* One bare value. */
+	c = config_from_text("freemail_domains = \"GMX.example\"\n", path, err,
+	    sizeof(err));
+	if (c == NULL)
+		fail_msg("%s", err);
+	assert_int_equal(c->sig.nfreemail, 1);
+	assert_string_equal(c->sig.freemail[0], "gmx.example");
+	config_free(c);
+	/* Appended to the defaults. */
+	c = config_from_text("freemail_domains += { \"Extra.Example\" }\n",
+	    path, err, sizeof(err));
+	if (c == NULL)
+		fail_msg("%s", err);
+	assert_int_equal(c->sig.nfreemail, 14);
+	assert_string_equal(c->sig.freemail[0], "gmail.com");
+	assert_string_equal(c->sig.freemail[13], "extra.example");
+	config_free(c);
+}
+
 /* The shipped sample must load and say the same as the built-in defaults. */
 static void
 config_sample_file_matches_defaults(void **state)
@@ -82,6 +282,7 @@ config_sample_file_matches_defaults(void **state)
 	assert_int_equal(c->dns_budget_ms, d->dns_budget_ms);
 	assert_int_equal(c->dns_cache_size, d->dns_cache_size);
 	assert_int_equal(c->dns_health_interval_s, d->dns_health_interval_s);
+	signals_equal(&c->sig, &d->sig);
 	config_free(c);
 	config_free(d);
 }
@@ -207,6 +408,48 @@ config_errors_name_file_line_option_and_reason(void **state)
 		    "ADDRESS@PORT" },
 		{ "dns_budget_ms = 0\n",
 		    "1: dns_budget_ms: 0 is out of range 10..10000" },
+		{ "\nspf_budget_ms = 49\n",
+		    "2: spf_budget_ms: 49 is out of range 50..5000" },
+		{ "spf_budget_ms = 5001\n",
+		    "1: spf_budget_ms: 5001 is out of range 50..5000" },
+		{ "behaviour_window = 59\n",
+		    "1: behaviour_window: 59 is out of range 60..86400" },
+		{ "bulk = true\nbulk_window = 86401\n",
+		    "2: bulk_window: 86401 is out of range 60..86400" },
+		{ "behaviour_window_s = 600\n",
+		    "1: behaviour_window_s: unknown option" },
+		{ "rejected_rcpts_min = 0\n",
+		    "1: rejected_rcpts_min: 0 is out of range 1..10000" },
+		{ "rejected_rcpts_percent = 101\n",
+		    "1: rejected_rcpts_percent: 101 is out of range 0..100" },
+		{ "rcpt_domains_per_window = 1000\n",
+		    "1: rcpt_domains_per_window: 1000 is out of range 0..999" },
+		{ "from_domains_per_window = -1\n",
+		    "1: from_domains_per_window: -1 is out of range 0..999" },
+		{ "rcpt_domains_per_message = 1000\n",
+		    "1: rcpt_domains_per_message: 1000 is out of range 0..999" },
+		{ "refused_per_window = 100001\n",
+		    "1: refused_per_window: 100001 is out of range 0..100000" },
+		{ "bulk_hosts = 101\n",
+		    "1: bulk_hosts: 101 is out of range 0..100" },
+		{ "bulk_host_recipients = -5\n",
+		    "1: bulk_host_recipients: -5 is out of range 0..1000000000" },
+		{ "helo_self_points = 100001\n",
+		    "1: helo_self_points: 100001 is out of range 0..100000" },
+		{ "spf_fail_points = -1\n",
+		    "1: spf_fail_points: -1 is out of range 0..100000" },
+		{ "bulk_hosts_points = many\n",
+		    "1: bulk_hosts_points: invalid integer value for option "
+		    "'bulk_hosts_points'" },
+		{ "spf = maybe\n",
+		    "1: spf: invalid boolean value for option 'spf'" },
+		{ "\n\nbulk = 2\n",
+		    "3: bulk: invalid boolean value for option 'bulk'" },
+		{ "freemail_domains = { \"gmail.com\", \"gmail\" }\n",
+		    "1: freemail_domains: \"gmail\" is not a domain name" },
+		{ "freemail_domains = { \"bad domain.example\" }\n",
+		    "1: freemail_domains: \"bad domain.example\" is not a domain "
+		    "name" },
 		{ "\nredis_password_file = \"/nonexistent/pw\"\n",
 		    "2: redis_password_file: cannot read /nonexistent/pw: No such "
 		    "file or directory" },
@@ -332,6 +575,9 @@ main(void)
 		cmocka_unit_test(config_defaults_without_a_file),
 		cmocka_unit_test(config_sample_file_matches_defaults),
 		cmocka_unit_test(config_reads_every_kind_of_value),
+		cmocka_unit_test(config_signal_defaults),
+		cmocka_unit_test(config_reads_signal_options),
+		cmocka_unit_test(config_reads_signal_booleans_and_lists),
 		cmocka_unit_test(config_errors_name_file_line_option_and_reason),
 		cmocka_unit_test(config_reads_redis_options_and_secret_files),
 		cmocka_unit_test(config_reads_dnsbl_zones),

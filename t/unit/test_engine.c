@@ -6,17 +6,6 @@
 
 #include "engine.h"
 
-static time_t fake_now;
-
-static time_t
-fake_clock(void *arg)
-{
-	(void)arg;
-	return fake_now;
-}
-
-static const struct engine_clock clock_fake = { fake_clock, NULL };
-
 struct fixture {
 	struct config *cfg;
 	struct engine *engine;
@@ -33,16 +22,11 @@ static struct fixture *
 setup_with(const char *extra)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	char text[2048], path[64], err[512];
-	struct window_spec specs[CONFIG_WINDOWS_MAX];
+	char text[2048];
 
+	assert_non_null(f);
 	snprintf(text, sizeof(text), "%s%s", base_conf, extra);
-	f->cfg = config_from_text(text, path, err, sizeof(err));
-	if (f->cfg == NULL)
-		fail_msg("%s", err);
-	f->engine = engine_new(f->cfg, NULL, store_mem_new(specs,
-	    config_window_specs(f->cfg, specs), 1000), &clock_fake);
-	assert_non_null(f->engine);
+	f->engine = engine_from_text(text, &f->cfg);
 	fake_now = 1000000;
 	return f;
 }
@@ -76,7 +60,7 @@ static enum verdict
 send_msg(struct fixture *f, const char *host, const char *user, unsigned rcpts,
     struct engine_decision *d)
 {
-	struct engine_message m = { host, user, rcpts, NULL, NULL, 0 };
+	struct engine_message m = { .host = host, .user = user, .rcpts = rcpts };
 
 	engine_decide(f->engine, &m, d);
 	return d->verdict;
@@ -86,7 +70,7 @@ static enum verdict
 mail_from(struct fixture *f, const char *host, const char *user,
     struct engine_decision *d)
 {
-	struct engine_message m = { host, user, 0, NULL, NULL, 0 };
+	struct engine_message m = { .host = host, .user = user };
 
 	engine_check_mail(f->engine, &m, d);
 	return d->verdict;

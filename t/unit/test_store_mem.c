@@ -10,7 +10,7 @@ static const struct window_spec specs[] = { { 60, 6 }, { 3600, 12 } };
 static struct store *
 new_store(unsigned long max_hosts)
 {
-	struct store *st = store_mem_new(specs, 2, max_hosts);
+	struct store *st = store_mem_new(specs, 2, max_hosts, 0);
 
 	assert_non_null(st);
 	return st;
@@ -23,7 +23,7 @@ add(struct store *st, const char *key, time_t now, int32_t m, int32_t r)
 	static struct window_count c[1][STORE_WINDOWS_MAX];
 	const char *keys[1] = { key };
 
-	assert_int_equal(st->ops->rate_update(st, keys, 1, &now, m, r, c),
+	assert_int_equal(st->ops->rate_update(st, keys, 1, &now, m, r, c, NULL),
 	    STORE_OK);
 	return c[0];
 }
@@ -74,7 +74,7 @@ store_mem_counts_each_key_in_every_window(void **state)
 	assert_int_equal(one[1].msgs, 2);
 	assert_int_equal(msgs(st, "192.0.2.2", 1030, 0), 0);
 	/* Two subjects at once, each its own counts. */
-	assert_int_equal(st->ops->rate_update(st, both, 2, &now, 1, 1, c),
+	assert_int_equal(st->ops->rate_update(st, both, 2, &now, 1, 1, c, NULL),
 	    STORE_OK);
 	assert_int_equal(now, 1030);	/* the embedded store keeps the time */
 	assert_int_equal(c[0][0].msgs, 3);

@@ -1,0 +1,314 @@
+/*
+ * session -- an SMTP session's facts, fed by the callbacks or by -t.
+ * See session.h.
+ */
+#include "zmconfig.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "behaviour.h"
+#include "fingerprint.h"
+#include "hostkey.h"
+#include "logesc.h"
+#include "session.h"
+
+#define QUEUE_ID_MAX	64
+#define NAME_MAX_LEN	255
+#define SENDER_MAX	320
+#define BODY_HASHED_MAX	(1024 * 1024)	/* the rest is skipped */
+
+struct message {
+	char user[USERKEY_MAX];		/* "" if not authenticated */
+	char queue_id[QUEUE_ID_MAX];	/* as the MTA sent it, unescaped */
+	char from[SENDER_MAX + 1];	/* "" for the null sender */
+	unsigned rcpts;
+	unsigned rejected;
+	struct domain_set domains;
+	struct fingerprint *fp;
+	size_t body_seen;
+	struct dnsbl_lookups *from_lookups;	/* MAIL FROM domain */
+};
+
+struct session {
+	const struct session_env *env;
+	bool has_addr;
+	struct netaddr addr;
+	char host[HOSTKEY_MAX];		/* "" if no usable address */
+	char helo[NAME_MAX_LEN + 1];	/* "" if none (or too long) */
+	char mta_name[NAME_MAX_LEN + 1];
+	struct dnsbl_lookups *client;	/* started at CONNECT */
+	struct dnsbl_lookups *helo_lookups;	/* started at HELO */
+	struct message msg;
+};
+
+struct session *
+session_new(const struct session_env *env)
+{
+	struct session *s = calloc(1, sizeof(*s));
+
+	if (s != NULL)
+		s->env = env;
+	return s;
+}
+
+static void
+msg_reset(struct session *s)
+{
+	if (s->env->dnsbl != NULL)
+		dnsbl_lookups_free(s->env->dnsbl, s->msg.from_lookups);
+	fingerprint_free(s->msg.fp);
+	memset(&s->msg, 0, sizeof(s->msg));
+}
+
+void
+session_free(struct session *s)
+{
+	if (s == NULL)
+		return;
+	msg_reset(s);
+	if (s->env->dnsbl != NULL) {
+		dnsbl_lookups_free(s->env->dnsbl, s->client);
+		dnsbl_lookups_free(s->env->dnsbl, s->helo_lookups);
+	}
+	free(s);
+}
+
+/* Replace a set of lookups by a new, empty one (NULL without DNSBLs). */
+static struct dnsbl_lookups *
+lookups_renew(struct session *s, struct dnsbl_lookups *old)
+{
+	if (s->env->dnsbl == NULL)
+		return NULL;
+	dnsbl_lookups_free(s->env->dnsbl, old);
+	return dnsbl_lookups_new();
+}
+
+/* Copy a client-supplied name if it fits, else keep none. */
+static void
+take_name(char *dst, size_t len, const char *name)
+{
+	if (name == NULL || strlen(name) >= len)
+		*dst = '\0';
+	else
+		memcpy(dst, name, strlen(name) + 1);
+}
+
+/* The HELO name, cut to the longest a name can be: one longer is no
+ * valid name, and is still judged as one (helo=nofqdn, most likely). */
+static void
+take_helo(char *dst, size_t len, const char *name)
+{
+	snprintf(dst, len, "%s", name != NULL ? name : "");
+}
+
+bool
+session_connect(struct session *s, const struct netaddr *addr,
+    const char *mta_name)
+{
+	const struct config *cfg = s->env->cfg;
+
+	/* Postfix sends CONNECT again after XCLIENT: the new client wins. */
+	s->host[0] = s->helo[0] = '\0';
+	s->has_addr = false;
+	take_name(s->mta_name, sizeof(s->mta_name), mta_name);
+	s->client = lookups_renew(s, s->client);
+	if (addr == NULL)
+		return true;	/* local or unknown: no host key */
+	if (config_is_exempt(cfg, addr))
+		return false;
+	s->addr = *addr;
+	s->has_addr = true;
+	hostkey_format(addr, cfg->ipv4_prefix, cfg->ipv6_prefix, s->host);
+	/* Asked now, answered (or cached) by end of message. */
+	if (s->client != NULL)
+		dnsbl_start_client(s->env->dnsbl, s->client, addr);
+	return true;
+}
+
+void
+session_helo(struct session *s, const char *name)
+{
+	take_helo(s->helo, sizeof(s->helo), name);
+	if ((s->helo_lookups = lookups_renew(s, s->helo_lookups)) != NULL &&
+	    s->helo[0] != '\0')
+		dnsbl_start_domain(s->env->dnsbl, s->helo_lookups, DNSBL_HELO,
+		    s->helo);
+}
+
+static void
+msg_take_queue_id(struct message *msg, const char *qid)
+{
+	if (qid != NULL && *qid != '\0')
+		snprintf(msg->queue_id, sizeof(msg->queue_id), "%s", qid);
+}
+
+static struct engine_message
+msg_facts(const struct session *s)
+{
+	struct engine_message m;
+
+	memset(&m, 0, sizeof(m));
+	m.host = s->host[0] != '\0' ? s->host : NULL;
+	m.user = s->msg.user[0] != '\0' ? s->msg.user : NULL;
+	m.rcpts = s->msg.rcpts;
+	m.rejected = s->msg.rejected;
+	m.rcpt_domains = &s->msg.domains;
+	m.from = s->msg.from[0] != '\0' ? s->msg.from : NULL;
+	m.helo = s->helo[0] != '\0' ? s->helo : NULL;
+	m.mta_name = s->mta_name[0] != '\0' ? s->mta_name : NULL;
+	m.queue_id = s->msg.queue_id[0] != '\0' ? s->msg.queue_id : NULL;
+	return m;
+}
+
+bool
+session_mail(struct session *s, const char *from, const char *login,
+    const char *queue_id, struct engine_decision *d)
+{
+	const struct session_env *env = s->env;
+	struct engine_message m;
+	char domain[NAME_MAX_LEN + 1];
+
+	msg_reset(s);
+	msg_take_queue_id(&s->msg, queue_id);
+	take_name(s->msg.from, sizeof(s->msg.from), from);
+	if (env->dnsbl != NULL && dnsbl_sender_domain(s->msg.from, domain,
+	    sizeof(domain)) && (s->msg.from_lookups = dnsbl_lookups_new())
+	    != NULL)
+		dnsbl_start_domain(env->dnsbl, s->msg.from_lookups,
+		    DNSBL_MAIL_FROM, domain);
+	if (env->spf != NULL && s->has_addr && s->msg.from[0] != '\0')
+		spf_prefetch(env->spf, s->msg.from);
+	if (session_wants_body(env))
+		s->msg.fp = fingerprint_new();
+	if (!hostkey_user(login, s->msg.user))
+		s->msg.user[0] = '\0';
+	m = msg_facts(s);
+	if (m.host == NULL && m.user == NULL)
+		return false;
+	engine_check_mail(env->engine, &m, d);
+	return d->blocked != NULL;
+}
+
+void
+session_rcpt(struct session *s, const char *rcpt, bool refused)
+{
+	if (refused) {
+		s->msg.rejected++;
+		return;
+	}
+	s->msg.rcpts++;
+	domain_set_add(&s->msg.domains, rcpt);
+}
+
+bool
+session_body(struct session *s, const unsigned char *chunk, size_t len)
+{
+	if (s->msg.fp == NULL || s->msg.body_seen >= BODY_HASHED_MAX)
+		return false;
+	if (len > BODY_HASHED_MAX - s->msg.body_seen)
+		len = BODY_HASHED_MAX - s->msg.body_seen;
+	fingerprint_update(s->msg.fp, chunk, len);
+	s->msg.body_seen += len;
+	return s->msg.body_seen < BODY_HASHED_MAX;
+}
+
+bool
+session_wants_body(const struct session_env *env)
+{
+	const struct config_signals *sig = &env->cfg->sig;
+
+	return sig->bulk && (sig->bulk_host_recipients > 0 ||
+	    sig->bulk_hosts > 0);
+}
+
+bool
+session_wants_helo(const struct session_env *env)
+{
+	const struct config_signals *sig = &env->cfg->sig;
+	unsigned i;
+
+	if (sig->helo_ip_points || sig->helo_not_fqdn_points ||
+	    sig->helo_self_points || sig->helo_freemail_points ||
+	    env->spf != NULL)
+		return true;
+	for (i = 0; env->dnsbl != NULL && i < env->cfg->nzones; i++)
+		if (env->cfg->zones[i].kind == DNSBL_KIND_DOMAIN)
+			return true;
+	return false;
+}
+
+void
+session_eom(struct session *s, const char *queue_id,
+    struct engine_decision *d)
+{
+	const struct session_env *env = s->env;
+	struct dnsbl_result results[DNSBL_RESULTS_MAX];
+	char fp[FINGERPRINT_HEX];
+	struct engine_message m;
+
+	msg_take_queue_id(&s->msg, queue_id);
+	m = msg_facts(s);
+	/* SPF first: its lookups overlap the DNSBL answers still coming. */
+	if (env->spf != NULL && s->has_addr && m.from != NULL)
+		m.spf = spf_check(env->spf, &s->addr, m.helo, m.from,
+		    env->cfg->sig.spf_budget_ms);
+	if (s->msg.fp != NULL && fingerprint_final(s->msg.fp, fp))
+		m.fp = fp;
+	s->msg.fp = NULL;
+	if (env->dnsbl != NULL) {
+		struct dnsbl_lookups *const sets[3] = { s->client,
+		    s->helo_lookups, s->msg.from_lookups };
+
+		m.ndnsbl = dnsbl_collect(env->dnsbl, sets, 3,
+		    env->cfg->dns_budget_ms, results);
+		m.dnsbl = results;
+	}
+	engine_decide(env->engine, &m, d);
+}
+
+void
+session_abort(struct session *s)
+{
+	msg_reset(s);
+}
+
+const char *
+session_queue_id(const struct session *s, char buf[SESSION_QID_MAX])
+{
+	if (s->msg.queue_id[0] == '\0')
+		return strcpy(buf, "NOQUEUE");
+	return logesc(buf, SESSION_QID_MAX, s->msg.queue_id);
+}
+
+char *
+session_describe(const struct session *s, const struct engine_decision *d,
+    const char *stage, char *buf, size_t len)
+{
+	char reasons[1024], would[32] = "", fallback[32] = "";
+
+	if (d->would != d->verdict)
+		snprintf(would, sizeof(would), " would=%s",
+		    score_verdict_name(d->would));
+	if (d->fell_back)
+		snprintf(fallback, sizeof(fallback), " fallback=%s",
+		    config_fallback_name(s->env->cfg->redis_fallback));
+	snprintf(buf, len,
+	    "action=%s%s host=%s user=%s score=%d reasons=%s rcpts=%u%s%s%s",
+	    score_verdict_name(d->verdict), would,
+	    s->host[0] ? s->host : "-", s->msg.user[0] ? s->msg.user : "-",
+	    d->score.total, score_explain(&d->score, reasons, sizeof(reasons)),
+	    s->msg.rcpts, stage ? " stage=" : "", stage ? stage : "", fallback);
+	return buf;
+}
+
+char *
+session_header(const struct engine_decision *d, char *buf, size_t len)
+{
+	char reasons[1024];
+
+	snprintf(buf, len, "%d %s", d->score.total,
+	    score_explain(&d->score, reasons, sizeof(reasons)));
+	return buf;
+}
