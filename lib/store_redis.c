@@ -46,101 +46,124 @@
  * An observation of the host (store_observation) may follow: the
  * behaviour window, the bulk window, the caps of sender domains,
  * recipient domains and bodies kept, 1 to count a refusal (or 0), then
- * fields to record.  "F<hash>" and "R<hash>" (a sender or recipient
- * domain) hold the time last seen; "B<hash>" (a body) holds
- * "start:recipients" and adds this message's recipients (a negative
- * delta takes them back; none creates a body field); "Z" holds
- * "start:refusals".  Fields past their window are deleted as they are
- * read.  The reply then ends with the distinct sender and recipient
- * domains in the window, the body's recipients (0 if there is no body
- * field) and the refusals.
+ * fields to record: "F<hash>" and "R<hash>" (a sender or recipient
+ * domain, 6 hex digits of its hash) hold the minute last seen;
+ * "B<hash>" (a body, the fingerprint's first 6 hex digits) holds its
+ * recipients and the minute it was first seen, and adds this message's
+ * recipients (a negative delta takes them back); "Z" holds the refusals
+ * and the minute of the first.  Minutes are kept modulo 4096 and a count
+ * as count * 4096 + minute, small integers that Redis packs in 2 or 3
+ * bytes: about 16 bytes a field.  Windows are at most a day (1440
+ * minutes), so a minute is never ambiguous while the host keeps sending;
+ * a key idle for long enough that one could be (told by its TTL, which
+ * every call sets) has every observation dropped.  Fields past their
+ * window are deleted as they are read.  A new field needs a message
+ * (a body, recipients).  The reply then ends with the distinct sender
+ * and recipient domains in the window, the body's recipients (0 if there
+ * is no body field) and the refusals.
  */
 static const char window_script[] =
     "local now = tonumber(ARGV[3])\n"
     "if now == 0 then now = tonumber(redis.call('TIME')[1]) end\n"
     "local dm, dr = tonumber(ARGV[1]), tonumber(ARGV[2])\n"
     "local nw = tonumber(ARGV[5])\n"
-    "local h = {}\n"
+    "local base = 6 + 2 * nw\n"
+    "local obs = #ARGV >= base + 5\n"
     "local raw = redis.call('HGETALL', KEYS[1])\n"
+    "local h, set = {}, {}\n"
     "for i = 1, #raw, 2 do h[raw[i]] = raw[i + 1] end\n"
+    /* This message's bucket in each window. */
+    "local slot, nb, sm, sr = {}, {}, {}, {}\n"
+    "for w = 0, nw - 1 do\n"
+    "  local n = tonumber(ARGV[7 + 2 * w])\n"
+    "  local s = math.floor(now / tonumber(ARGV[6 + 2 * w]))\n"
+    "  slot[w], nb[w], sm[w], sr[w] = s, n, 0, 0\n"
+    "  local f = string.char(97 + w) .. (s % n)\n"
+    "  local bs, m, r = string.match(h[f] or '', '^(%d+):(%d+):(%d+)$')\n"
+    "  bs = tonumber(bs)\n"
+    "  if bs ~= s then m, r = 0, 0 end\n"
+    "  if dm > 0 or dr > 0 or (bs == s and (dm ~= 0 or dr ~= 0)) then\n"
+    "    h[f] = s .. ':' .. math.max(0, m + dm) .. ':' .. math.max(0, r + dr)\n"
+    "    set[#set + 1] = f\n"
+    "    set[#set + 1] = h[f]\n"
+    "  end\n"
+    "end\n"
+    /* One pass over the fields: sum the windows' live buckets, drop the
+     * observations past their window. */
+    "local M, nowm, bw, kw, n, del, stale\n"
+    "if obs then\n"
+    "  M = 4096\n"
+    "  nowm = math.floor(now / 60) % M\n"
+    "  bw, kw = tonumber(ARGV[base]), tonumber(ARGV[base + 1])\n"
+    "  n, del = { F = 0, R = 0, B = 0, Z = 0 }, {}\n"
+    "end\n"
+    "for f, v in pairs(h) do\n"
+    "  local c = string.byte(f)\n"
+    "  if c >= 97 and c < 97 + nw then\n"
+    "    local w = c - 97\n"
+    "    local bs, m, r = string.match(v, '^(%d+):(%d+):(%d+)$')\n"
+    "    bs = tonumber(bs)\n"
+    "    if bs and bs <= slot[w] and slot[w] - bs < nb[w] then\n"
+    "      sm[w], sr[w] = sm[w] + m, sr[w] + r\n"
+    "    end\n"
+    "  elseif obs and n[string.char(c)] then\n"
+    "    local k = string.char(c)\n"
+    "    if stale == nil then\n"
+    "      stale = tonumber(ARGV[4]) - redis.call('TTL', KEYS[1]) >\n"
+    "        (M - 1440) * 60\n"
+    "    end\n"
+    "    local t = tonumber(v)\n"
+    "    if t == nil or stale or\n"
+    "      (nowm - t % M) % M * 60 >= (k == 'B' and kw or bw) then\n"
+    "      del[#del + 1] = f\n"
+    "      h[f] = nil\n"
+    "    else\n"
+    "      n[k] = n[k] + 1\n"
+    "    end\n"
+    "  end\n"
+    "end\n"
     "local out = { now }\n"
     "for w = 0, nw - 1 do\n"
-    "  local width, n = tonumber(ARGV[6 + 2 * w]), tonumber(ARGV[7 + 2 * w])\n"
-    "  local slot = math.floor(now / width)\n"
-    "  local name = string.char(97 + w)\n"
-    "  local f = name .. (slot % n)\n"
-    "  local s, m, r = string.match(h[f] or '', '^(%d+):(%d+):(%d+)$')\n"
-    "  s, m, r = tonumber(s), tonumber(m) or 0, tonumber(r) or 0\n"
-    "  if s ~= slot then m, r = 0, 0 end\n"
-    "  if (dm > 0 or dr > 0) or (s == slot and (dm ~= 0 or dr ~= 0)) then\n"
-    "    h[f] = string.format('%d:%d:%d', slot, math.max(0, m + dm),\n"
-    "      math.max(0, r + dr))\n"
-    "    redis.call('HSET', KEYS[1], f, h[f])\n"
-    "  end\n"
-    "  local sm, sr = 0, 0\n"
-    "  for j = 0, n - 1 do\n"
-    "    local bs, bm, br = string.match(h[name .. j] or '',\n"
-    "      '^(%d+):(%d+):(%d+)$')\n"
-    "    bs = tonumber(bs)\n"
-    "    if bs and bs <= slot and slot - bs < n then\n"
-    "      sm, sr = sm + tonumber(bm), sr + tonumber(br)\n"
-    "    end\n"
-    "  end\n"
-    "  out[#out + 1] = sm\n"
-    "  out[#out + 1] = sr\n"
+    "  out[#out + 1] = sm[w]\n"
+    "  out[#out + 1] = sr[w]\n"
     "end\n"
-    "local base = 6 + 2 * nw\n"
-    "if #ARGV >= base + 5 then\n"
-    "  local bw, kw = tonumber(ARGV[base]), tonumber(ARGV[base + 1])\n"
+    "if obs then\n"
     "  local cap = { F = tonumber(ARGV[base + 2]),\n"
     "    R = tonumber(ARGV[base + 3]), B = tonumber(ARGV[base + 4]) }\n"
-    "  local n = { F = 0, R = 0, B = 0, Z = 0 }\n"
-    "  local del, set, body = {}, {}, 0\n"
-    "  for f, v in pairs(h) do\n"
-    "    local k = string.sub(f, 1, 1)\n"
-    "    if n[k] then\n"
-    "      local t = tonumber(string.match(v, '^(%d+)'))\n"
-    "      if t == nil or now - t >= (k == 'B' and kw or bw) then\n"
-    "        del[#del + 1] = f\n"
-    "        h[f] = nil\n"
-    "      else\n"
-    "        n[k] = n[k] + 1\n"
-    "      end\n"
-    "    end\n"
-    "  end\n"
+    "  local body = 0\n"
     "  if #del > 0 then redis.call('HDEL', KEYS[1], unpack(del)) end\n"
-    "  local zs, zc = string.match(h['Z'] or '', '^(%d+):(%d+)$')\n"
-    "  zs, zc = zs or now, tonumber(zc) or 0\n"
+    "  local z = tonumber(h['Z']) or nowm\n"
     "  if ARGV[base + 5] == '1' then\n"
-    "    zc = zc + 1\n"
+    "    z = z + M\n"
     "    set[#set + 1] = 'Z'\n"
-    "    set[#set + 1] = zs .. ':' .. zc\n"
+    "    set[#set + 1] = z\n"
     "  end\n"
     "  for i = base + 6, #ARGV do\n"
     "    local f = ARGV[i]\n"
     "    local k = string.sub(f, 1, 1)\n"
-    "    if h[f] == nil and n[k] and n[k] < cap[k] and dr > 0 then\n"
+    "    if h[f] == nil and n[k] and n[k] < cap[k] and\n"
+    "      (k == 'B' and dr or dm) > 0 then\n"
     "      n[k] = n[k] + 1\n"
-    "      h[f] = k == 'B' and (now .. ':0') or now\n"
+    "      h[f] = nowm\n"
     "    end\n"
     "    if h[f] ~= nil and k == 'B' then\n"
-    "      local s, c = string.match(h[f], '^(%d+):(%d+)$')\n"
-    "      body = math.max(0, tonumber(c) + dr)\n"
-    "      h[f] = s .. ':' .. body\n"
+    "      local v = tonumber(h[f])\n"
+    "      body = math.max(0, math.floor(v / M) + dr)\n"
+    "      h[f] = body * M + v % M\n"
     "    elseif h[f] ~= nil then\n"
-    "      h[f] = now\n"
+    "      h[f] = nowm\n"
     "    end\n"
     "    if h[f] ~= nil then\n"
     "      set[#set + 1] = f\n"
     "      set[#set + 1] = h[f]\n"
     "    end\n"
     "  end\n"
-    "  if #set > 0 then redis.call('HSET', KEYS[1], unpack(set)) end\n"
     "  out[#out + 1] = n.F\n"
     "  out[#out + 1] = n.R\n"
     "  out[#out + 1] = body\n"
-    "  out[#out + 1] = zc\n"
+    "  out[#out + 1] = math.floor(z / M)\n"
     "end\n"
+    "if #set > 0 then redis.call('HSET', KEYS[1], unpack(set)) end\n"
     "redis.call('EXPIRE', KEYS[1], ARGV[4])\n"
     "return out\n";
 
@@ -280,11 +303,14 @@ pipeline(redisContext *c, struct cmd *cmds, size_t n, redisReply **replies,
 		if (redisAppendCommandArgv(c, cmds[i].argc, cmds[i].argv,
 		    cmds[i].len) != REDIS_OK)
 			goto io_error;
-	while (!done) {
-		if (!wait_fd(c->fd, POLLOUT, deadline))
-			goto timeout;
+	/* A few hundred bytes go out at once: wait only if they did not. */
+	for (;;) {
 		if (redisBufferWrite(c, &done) != REDIS_OK)
 			goto io_error;
+		if (done)
+			break;
+		if (!wait_fd(c->fd, POLLOUT, deadline))
+			goto timeout;
 	}
 	for (i = 0; i < n; i++) {
 		for (;;) {
@@ -637,16 +663,16 @@ obs_args_fill(const struct store_observation *obs, struct obs_args *a)
 		/* Take the body's recipients back (the script adds the
 		 * negative recipient delta), if it is counted. */
 		if (obs->fp != NULL && obs->per_host_bulk)
-			obs_add(a, "B%.8s", obs->fp);
+			obs_add(a, "B%.6s", obs->fp);
 		return;
 	}
 	if (obs->has_from && obs->from_limit > 0)
-		obs_add(a, "F%08x", (unsigned)obs->from_domain);
+		obs_add(a, "F%06x", (unsigned)obs->from_domain & 0xffffff);
 	for (i = 0; obs->rcpt_limit > 0 && i < obs->nrcpt_domains &&
 	    i < STORE_RCPT_DOMAINS_MAX; i++)
-		obs_add(a, "R%08x", (unsigned)obs->rcpt_domains[i]);
+		obs_add(a, "R%06x", (unsigned)obs->rcpt_domains[i] & 0xffffff);
 	if (obs->fp != NULL && obs->per_host_bulk)
-		obs_add(a, "B%.8s", obs->fp);
+		obs_add(a, "B%.6s", obs->fp);
 }
 
 /* Read the observation's answers at the end of the script's reply. */

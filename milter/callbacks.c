@@ -21,6 +21,7 @@
 
 #include "callbacks.h"
 #include "log.h"
+#include "negotiate.h"
 #include "session.h"
 
 /* A connection: its session and what was negotiated. */
@@ -101,11 +102,8 @@ zm_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     unsigned long f2, unsigned long f3, unsigned long *pf0,
     unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
 {
-	/* Steps no signal needs; the MTA skips what it can.  Refused
-	 * recipients are asked for (behaviour), where the MTA offers them. */
-	const unsigned long want = SMFIP_NOHDRS | SMFIP_NOEOH |
-	    SMFIP_NOUNKNOWN | SMFIP_NODATA | SMFIP_NR_RCPT | SMFIP_RCPT_REJ |
-	    SMFIP_SKIP |
+	/* The MTA skips what it can (negotiate.h). */
+	const unsigned long want = ZM_NEGOTIATE_STEPS |
 	    (session_wants_helo(&env) ? SMFIP_NR_HELO : SMFIP_NOHELO) |
 	    (session_wants_body(&env) ? 0 : SMFIP_NOBODY);
 	struct conn *conn = conn_get(ctx);
@@ -120,10 +118,7 @@ zm_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	conn->nr_rcpt = (*pf1 & SMFIP_NR_RCPT) != 0;
 	conn->nr_helo = (*pf1 & SMFIP_NR_HELO) != 0;
 	conn->skip = (*pf1 & SMFIP_SKIP) != 0;
-	smfi_setsymlist(ctx, SMFIM_CONNECT, "j");
-	smfi_setsymlist(ctx, SMFIM_ENVFROM, "i {auth_authen}");
-	smfi_setsymlist(ctx, SMFIM_ENVRCPT, "{rcpt_mailer}");
-	smfi_setsymlist(ctx, SMFIM_EOM, "i");
+	zm_negotiate_macros(ctx);
 	return SMFIS_CONTINUE;
 }
 
@@ -183,6 +178,14 @@ zm_envrcpt(SMFICTX *ctx, char **argv)
 	session_rcpt(conn->session, argv != NULL ? argv[0] : NULL,
 	    mailer != NULL && strcmp(mailer, "error") == 0);
 	return conn->nr_rcpt ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+}
+
+/* Answered only to keep Postfix from stalling: see negotiate.h. */
+static sfsistat
+zm_data(SMFICTX *ctx)
+{
+	(void)ctx;
+	return SMFIS_CONTINUE;
 }
 
 static sfsistat
@@ -245,6 +248,7 @@ static struct smfiDesc desc = {
 	.xxfi_helo = zm_helo,
 	.xxfi_envfrom = zm_envfrom,
 	.xxfi_envrcpt = zm_envrcpt,
+	.xxfi_data = zm_data,
 	.xxfi_body = zm_body,
 	.xxfi_eom = zm_eom,
 	.xxfi_abort = zm_abort,

@@ -1,20 +1,28 @@
 #!/usr/bin/env bash
 # contrib/bench/redis-cost.sh -- what zombie-milter costs Redis.
 #
-#   contrib/bench/redis-cost.sh [HOSTS] [MSGS_PER_HOST]   (default 20000 1)
+#   contrib/bench/redis-cost.sh [HOSTS] [MSGS_PER_HOST] [RCPTS]
+#                                            (default 100000 1 1)
 #
-# Starts a private redis-server and the milter (build/zombie-milter, Redis
-# store) on free loopback ports, sends MSGS_PER_HOST one-recipient
-# messages from each of HOSTS hosts, and reports from Redis's INFO:
-#   commands per message (commandstats, calls made inside the window
-#   script included), round trips per message (the milter's own count,
-#   logged at exit), and used_memory per tracked host.
-# Nothing leaves loopback.  Needs redis-server, python3 and a build.
+# Starts a private redis-server and the milter (Redis store, default
+# signals: body fingerprints, sender and recipient domains) on free
+# loopback ports, and has contrib/bench/zm-load send MSGS_PER_HOST
+# messages (a distinct 2000-byte body each, RCPTS recipients in as many
+# domains) from each of HOSTS hosts, 50 connections at a time.  Reports
+# from Redis's INFO: commands per message (commandstats, the calls made
+# inside the window script included), Redis CPU per message, used_memory
+# per tracked host (the zm:rate:<host> keys; the zm:fp:<sha256> keys of
+# the bodies are reported apart), and the round trips per message the
+# milter counted (logged at exit).  SPF is off: it costs Redis nothing.
+# Nothing leaves loopback.  Needs redis-server and a build.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
-hosts=${1:-20000}
+hosts=${1:-100000}
 per_host=${2:-1}
-bin=${ZM_BIN:-$top/build/zombie-milter}
+rcpts=${3:-1}
+bdir=${ZM_BUILDDIR:-$top/build}
+bin=${ZM_BIN:-$bdir/zombie-milter}
+load=$bdir/contrib/bench/zm-load
 dir=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$dir"' EXIT
 
@@ -26,28 +34,51 @@ redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no \
 cli() { redis-cli -p "$rport" "$@"; }
 until [ "$(cli PING 2>/dev/null)" = PONG ]; do sleep 0.05; done
 
-cat >"$dir/zm.conf" <<CONF
-socket = "inet:$mport@127.0.0.1"
-redis = "127.0.0.1:$rport"
-log_level = "notice"
-spf = false     # SPF would ask the world's DNS about the test senders
-CONF
-"$bin" -f -c "$dir/zm.conf" 2>"$dir/milter.log" &
-mpid=$!
-until (exec 3<>"/dev/tcp/127.0.0.1/$mport") 2>/dev/null; do sleep 0.05; done
+info() { cli INFO "$1" | tr -d '\r' | sed -n "s/^$2:\([0-9.]*\).*/\1/p"; }
+cpu() { cli INFO cpu | tr -d '\r' | awk -F: '/^used_cpu_(user|sys):/ { s += $2 } END { printf "%.6f", s }'; }
 
-cli CONFIG RESETSTAT >/dev/null
-mem0=$(cli INFO memory | sed -n 's/^used_memory:\([0-9]*\).*/\1/p')
-python3 "$top/contrib/bench/milter_load.py" "$mport" "$hosts" "$per_host" 1
-mem1=$(cli INFO memory | sed -n 's/^used_memory:\([0-9]*\).*/\1/p')
-keys=$(cli DBSIZE)
+# run NAME [CONFIG LINES...]: an empty Redis, the milter, the load
+run() {
+    local name=$1 mpid
+    shift
+    cli FLUSHALL >/dev/null
+    {
+        echo "socket = \"inet:$mport@127.0.0.1\""
+        echo "redis = \"127.0.0.1:$rport\""
+        echo 'log_level = "notice"'
+        echo 'spf = false	# SPF would ask the world'"'"'s DNS about the senders'
+        printf '%s\n' "$@"
+    } >"$dir/$name.conf"
+    "$bin" -f -c "$dir/$name.conf" 2>"$dir/$name.log" &
+    mpid=$!
+    until (exec 3<>"/dev/tcp/127.0.0.1/$mport") 2>/dev/null; do sleep 0.05; done
+    cli CONFIG RESETSTAT >/dev/null
+    mem0=$(info memory used_memory)
+    cpu0=$(cpu)
+    "$load" -s "127.0.0.1:$mport" -c 50 -n "$hosts" -m "$per_host" \
+        -r "$rcpts" -b 2000 -p "$hosts" -q
+    cpu1=$(cpu)
+    mem1=$(info memory used_memory)
+    keys=$(cli DBSIZE)
+    fpkeys=$(cli --scan --pattern 'zm:fp:*' | wc -l)
+    cli INFO commandstats | tr -d '\r' >"$dir/$name.stats"
+    kill -TERM "$mpid"
+    wait "$mpid" || true
+    trips=$(sed -n 's/.*: \([0-9]*\) round trips, \([0-9]*\) commands$/\1 \2/p' "$dir/$name.log")
+}
+
 msgs=$((hosts * per_host))
-kill -TERM "$mpid"; wait "$mpid" || true
-trips=$(sed -n 's/.*: \([0-9]*\) round trips, \([0-9]*\) commands$/\1 \2/p' "$dir/milter.log")
-echo "messages:            $msgs from $hosts hosts ($per_host each, 1 recipient)"
-echo "keys in Redis:       $keys"
-cli INFO commandstats | tr -d '\r' | awk -F'[:=,]' -v m="$msgs" \
-    '/^cmdstat_/ { printf "  %-20s %8d calls  %.2f per message\n", substr($1, 9), $3, $3 / m }'
+echo "messages:            $msgs from $hosts hosts ($per_host each, $rcpts recipient(s), 2000-byte bodies)"
+# Per tracked host: the body's count per host is kept (bulk_host_recipients),
+# the hosts per body are not (bulk_hosts = 0), so every key is a host's.
+run hosts 'bulk_hosts = 0'
+echo "per tracked host:    $(( (mem1 - mem0) / hosts )) bytes of used_memory ($keys zm:rate:<host> keys)"
+# Then the defaults: commands, CPU, and a HyperLogLog per distinct body.
+hostmem=$((mem1 - mem0))
+run defaults
+echo "per body:            $(( fpkeys ? (mem1 - mem0 - hostmem) / fpkeys : 0 )) bytes more ($fpkeys zm:fp:<sha256> keys, one per distinct body, for bulk_window)"
+awk -F'[:=,]' -v m="$msgs" '/^cmdstat_/ && $1 !~ /_(info|config|dbsize|scan|flushall)$/ {
+    printf "  %-20s %8d calls  %.2f per message\n", substr($1, 9), $3, $3 / m }' "$dir/defaults.stats"
 set -- $trips
 echo "round trips:         $1 ($(awk -v a="$1" -v m="$msgs" 'BEGIN { printf "%.2f", a / m }') per message), $2 commands sent by the milter"
-echo "used_memory:         $mem0 -> $mem1 bytes, $(( (mem1 - mem0) / hosts )) bytes per tracked host"
+echo "Redis CPU:           $(awk -v a="$cpu0" -v b="$cpu1" -v m="$msgs" 'BEGIN { printf "%.1f", 1e6 * (b - a) / m }') us per message"

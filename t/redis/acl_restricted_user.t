@@ -46,6 +46,7 @@ allowed "XADD zm:events MAXLEN ~" XADD zm:events MAXLEN '~' 100 '*' json '{}'
 allowed "EXPIRE zm:events" EXPIRE zm:events 60
 allowed "PUBLISH zm:events" PUBLISH zm:events '{}'
 allowed "HDEL zm:rate:192.0.2.3" HDEL zm:rate:192.0.2.3 a0
+allowed "TTL zm:rate:192.0.2.3" TTL zm:rate:192.0.2.3
 allowed "PFADD zm:fp:00" PFADD zm:fp:00 192.0.2.3
 allowed "PFCOUNT zm:fp:00" PFCOUNT zm:fp:00
 

@@ -39,14 +39,15 @@ fields_ok() {
         END { if (n == 0) print "no fields"; else if (bad != "") print "bad (now " now "):" bad }'
 }
 # obs_ok KEY: the host's observations in the same hash, one sender domain
-# (F) and one recipient domain (R), each a hash in hex holding the time
-# it was last seen (within the last minute), and its refusals (Z,
-# "start:count")
+# (F) and one recipient domain (R), each 6 hex digits of a hash holding
+# the minute it was last seen (unix time / 60 modulo 4096: this minute or
+# the one before), and its refusals (Z = count * 4096 + minute)
 obs_ok() {
     rhash "$1" | awk -F= -v now="$(rcli TIME | head -1)" '
+        function recent(m) { return m == int(now / 60) % 4096 || m == int(now / 60 - 1) % 4096 }
         $1 !~ /^[A-Z]/ { next }
-        $1 ~ /^[FR][0-9a-f]+$/ && length($1) == 9 && $2 ~ /^[0-9]+$/ && $2 <= now && $2 > now - 60 { k[substr($1, 1, 1)]++; next }
-        $1 == "Z" && split($2, z, ":") == 2 && z[1] <= now && z[1] > now - 60 { refused = z[2]; next }
+        $1 ~ /^[FR][0-9a-f]+$/ && length($1) == 7 && $2 ~ /^[0-9]+$/ && recent($2) { k[substr($1, 1, 1)]++; next }
+        $1 == "Z" && $2 ~ /^[0-9]+$/ && recent($2 % 4096) { refused = int($2 / 4096); next }
         { bad = bad " " $0 }
         END { printf "F=%d R=%d Z=%s%s\n", k["F"], k["R"], refused, bad }'
 }
