@@ -481,28 +481,7 @@ declare -A smtpd_port
         [ -n "${port[$t]}" ] && m=inet:127.0.0.1:${port[$t]}
         echo "127.0.0.1:${smtpd_port[$t]} inet n - n - $sessions smtpd -o smtpd_milters=$m"
     done
-    cat <<EOF
-pickup    unix  n       -       n       60      1       pickup
-cleanup   unix  n       -       n       -       0       cleanup
-qmgr      unix  n       -       n       300     1       qmgr
-rewrite   unix  -       -       n       -       -       trivial-rewrite
-bounce    unix  -       -       n       -       0       bounce
-defer     unix  -       -       n       -       0       bounce
-trace     unix  -       -       n       -       0       bounce
-verify    unix  -       -       n       -       1       verify
-flush     unix  n       -       n       1000?   0       flush
-proxymap  unix  -       -       n       -       -       proxymap
-proxywrite unix -       -       n       -       1       proxymap
-smtp      unix  -       -       n       -       -       smtp
-relay     unix  -       -       n       -       -       smtp
-showq     unix  n       -       n       -       -       showq
-error     unix  -       -       n       -       -       error
-retry     unix  -       -       n       -       -       error
-discard   unix  -       -       n       -       -       discard
-anvil     unix  -       -       n       -       1       anvil
-scache    unix  -       -       n       -       1       scache
-postlog   unix-dgram n  -       n       -       1       postlogd
-EOF
+    grep -v '^#' "$top/t/lib/postfix-master.cf"
 } >"$pconf/master.cf"
 postfix -c "$pconf" start >"$pdir/start.out" 2>&1 ||
     die "postfix did not start: $(cat "$pdir/start.out" "$pdir/maillog")"

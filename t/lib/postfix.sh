@@ -115,30 +115,8 @@ EOF
             return 1
         fi
     done
-    # chroot off everywhere: the queue directory holds no copies of /etc
-    cat >"$ZM_PF_CONF/master.cf" <<EOF
-127.0.0.1:$ZM_PF_PORT inet n - n - - smtpd
-pickup    unix  n       -       n       60      1       pickup
-cleanup   unix  n       -       n       -       0       cleanup
-qmgr      unix  n       -       n       300     1       qmgr
-rewrite   unix  -       -       n       -       -       trivial-rewrite
-bounce    unix  -       -       n       -       0       bounce
-defer     unix  -       -       n       -       0       bounce
-trace     unix  -       -       n       -       0       bounce
-verify    unix  -       -       n       -       1       verify
-flush     unix  n       -       n       1000?   0       flush
-proxymap  unix  -       -       n       -       -       proxymap
-proxywrite unix -       -       n       -       1       proxymap
-smtp      unix  -       -       n       -       -       smtp
-relay     unix  -       -       n       -       -       smtp
-showq     unix  n       -       n       -       -       showq
-error     unix  -       -       n       -       -       error
-retry     unix  -       -       n       -       -       error
-discard   unix  -       -       n       -       -       discard
-anvil     unix  -       -       n       -       1       anvil
-scache    unix  -       -       n       -       1       scache
-postlog   unix-dgram n  -       n       -       1       postlogd
-EOF
+    { echo "127.0.0.1:$ZM_PF_PORT inet n - n - - smtpd"
+      grep -v '^#' "$ZM_TOP/t/lib/postfix-master.cf"; } >"$ZM_PF_CONF/master.cf"
     zm_cleanups+=("zm_postfix_stop")
     if ! postfix -c "$ZM_PF_CONF" start >"$ZM_PF_DIR/start.out" 2>&1; then
         diag "postfix start failed:"

@@ -85,59 +85,45 @@ steps="$steps$P 192.0.2.150 $J $OK qid=F7 from=bob@f1.example"$'\n'
 steps="$steps$P 192.0.2.151 $J $OK qid=G1 from=alice@f9.example"$'\n'
 sig_run "raw client: MAIL FROM domains of one host" <<<"$steps"
 
-# QID HOST RCPTS REASONS(- for none) SCORE DESC
-chk() {
-    local q=$1 host=$2 n=$3 r=$4 s=$5 desc=$6
-    is "$(sig_reply "$q")" "eom accept -" "$q: delivered ($desc)"
-    if [ "$r" = - ]; then
-        is "$(sig_hdr "$q")" "-" "$q: no X-Zombie-Score header"
-        sig_decision A "$q" "action=accept host=$host user=- score=0 reasons=- rcpts=$n" \
-            "$q logged: accept score=0 reasons=- rcpts=$n ($desc)"
-    else
-        is "$(sig_hdr "$q")" "X-Zombie-Score: $s $r" "$q: header X-Zombie-Score: $s $r"
-        sig_decision A "$q" "action=tag host=$host user=- score=$s reasons=$r rcpts=$n" \
-            "$q logged: tag score=$s reasons=$r rcpts=$n ($desc)"
-    fi
-}
 
 like "$(sig_proto HIP)" '^nohelo=0 nobody=1 rcpt_rej=1 ' \
     "the milter asks for HELO and for rejected recipients, not for the body (bulk off)"
-chk HIP 192.0.2.101 1 'helo=ip(+15)' 15 "HELO 192.0.2.101"
-chk HLIT 192.0.2.102 1 'helo=ip(+15)' 15 "HELO [192.0.2.102]"
-chk HLIT6 2001:db8:1::/64 1 'helo=ip(+15)' 15 "HELO [IPv6:2001:db8:1::103]"
-chk HNODOT 192.0.2.104 1 'helo=nofqdn(+10)' 10 "HELO PC-1234"
-chk HSELF 192.0.2.105 1 'helo=self(+40)' 40 "HELO relay_name"
-chk HSELFC 192.0.2.106 1 'helo=self(+40)' 40 "HELO relay_name in other case"
-chk HJ 192.0.2.107 1 'helo=self(+40)' 40 "HELO the MTA's j macro"
-chk HGM 192.0.2.108 1 'helo=freemail(+40)' 40 "HELO gmail.com"
-chk HGMS 192.0.2.109 1 'helo=freemail(+40)' 40 "HELO smtp.gmail.com"
-chk HNOTGM 192.0.2.110 1 - 0 "HELO notgmail.com is not under gmail.com"
-chk HOK 192.0.2.111 1 - 0 "HELO a normal FQDN"
+sig_chk HIP 192.0.2.101 1 'helo=ip(+15)' 15 "HELO 192.0.2.101"
+sig_chk HLIT 192.0.2.102 1 'helo=ip(+15)' 15 "HELO [192.0.2.102]"
+sig_chk HLIT6 2001:db8:1::/64 1 'helo=ip(+15)' 15 "HELO [IPv6:2001:db8:1::103]"
+sig_chk HNODOT 192.0.2.104 1 'helo=nofqdn(+10)' 10 "HELO PC-1234"
+sig_chk HSELF 192.0.2.105 1 'helo=self(+40)' 40 "HELO relay_name"
+sig_chk HSELFC 192.0.2.106 1 'helo=self(+40)' 40 "HELO relay_name in other case"
+sig_chk HJ 192.0.2.107 1 'helo=self(+40)' 40 "HELO the MTA's j macro"
+sig_chk HGM 192.0.2.108 1 'helo=freemail(+40)' 40 "HELO gmail.com"
+sig_chk HGMS 192.0.2.109 1 'helo=freemail(+40)' 40 "HELO smtp.gmail.com"
+sig_chk HNOTGM 192.0.2.110 1 - 0 "HELO notgmail.com is not under gmail.com"
+sig_chk HOK 192.0.2.111 1 - 0 "HELO a normal FQDN"
 
-chk RD21 192.0.2.120 21 'rcptdomains=21/20(+10)' 10 "21 recipient domains"
-chk RD20 192.0.2.121 25 - 0 "25 recipients in 20 domains"
-chk RDCASE 192.0.2.122 21 - 0 "20 domains, one repeated in upper case"
-chk RDK1 192.0.2.123 21 'rcptdomains=21/20(+10)' 10 "21 recipient domains, first message of the connection"
-chk RDK2 192.0.2.123 1 - 0 "next message of the connection, one domain"
+sig_chk RD21 192.0.2.120 21 'rcptdomains=21/20(+10)' 10 "21 recipient domains"
+sig_chk RD20 192.0.2.121 25 - 0 "25 recipients in 20 domains"
+sig_chk RDCASE 192.0.2.122 21 - 0 "20 domains, one repeated in upper case"
+sig_chk RDK1 192.0.2.123 21 'rcptdomains=21/20(+10)' 10 "21 recipient domains, first message of the connection"
+sig_chk RDK2 192.0.2.123 1 - 0 "next message of the connection, one domain"
 
-chk W1 192.0.2.130 12 - 0 "window: 12 domains"
-chk W2 192.0.2.130 12 - 0 "window: 24 domains"
-chk W3 192.0.2.130 6 - 0 "window: 30 domains"
-chk W4 192.0.2.130 2 'rcptdomains.window=31/30(+20)' 20 "window: 31 domains"
-chk W5 192.0.2.130 1 'rcptdomains.window=31/30(+20)' 20 "window: a domain already counted, still 31"
-chk W6 192.0.2.131 5 - 0 "window: another host"
+sig_chk W1 192.0.2.130 12 - 0 "window: 12 domains"
+sig_chk W2 192.0.2.130 12 - 0 "window: 24 domains"
+sig_chk W3 192.0.2.130 6 - 0 "window: 30 domains"
+sig_chk W4 192.0.2.130 2 'rcptdomains.window=31/30(+20)' 20 "window: 31 domains"
+sig_chk W5 192.0.2.130 1 'rcptdomains.window=31/30(+20)' 20 "window: a domain already counted, still 31"
+sig_chk W6 192.0.2.131 5 - 0 "window: another host"
 
-chk RJ3 192.0.2.140 2 'rejected=3/5(+30)' 30 "3 of 5 recipients refused"
-chk RJ2 192.0.2.141 3 - 0 "2 of 5 recipients refused"
-chk RJ4 192.0.2.142 1 - 0 "3 of 4 refused: fewer than rejected_rcpts_min tried"
-chk RJ36 192.0.2.143 3 'rejected=3/6(+30)' 30 "3 of 6 refused: 50 % is enough"
-chk RJK1 192.0.2.144 2 'rejected=3/5(+30)' 30 "3 of 5 refused, first message of the connection"
-chk RJK2 192.0.2.144 5 - 0 "next message of the connection, none refused"
+sig_chk RJ3 192.0.2.140 2 'rejected=3/5(+30)' 30 "3 of 5 recipients refused"
+sig_chk RJ2 192.0.2.141 3 - 0 "2 of 5 recipients refused"
+sig_chk RJ4 192.0.2.142 1 - 0 "3 of 4 refused: fewer than rejected_rcpts_min tried"
+sig_chk RJ36 192.0.2.143 3 'rejected=3/6(+30)' 30 "3 of 6 refused: 50 % is enough"
+sig_chk RJK1 192.0.2.144 2 'rejected=3/5(+30)' 30 "3 of 5 refused, first message of the connection"
+sig_chk RJK2 192.0.2.144 5 - 0 "next message of the connection, none refused"
 
-for i in 1 2 3 4 5; do chk "F$i" 192.0.2.150 1 - 0 "sender domain $i of the host"; done
-chk F6 192.0.2.150 1 'fromdomains=6/5(+40)' 40 "sender domain 6 of the host"
-chk F7 192.0.2.150 1 'fromdomains=6/5(+40)' 40 "a sender domain seen before: still 6"
-chk G1 192.0.2.151 1 - 0 "another host"
+for i in 1 2 3 4 5; do sig_chk "F$i" 192.0.2.150 1 - 0 "sender domain $i of the host"; done
+sig_chk F6 192.0.2.150 1 'fromdomains=6/5(+40)' 40 "sender domain 6 of the host"
+sig_chk F7 192.0.2.150 1 'fromdomains=6/5(+40)' 40 "a sender domain seen before: still 6"
+sig_chk G1 192.0.2.151 1 - 0 "another host"
 
 zm_file_count "$T/A.log" ': action=' 36 "one decision line per message"
 sig_stop A

@@ -92,39 +92,25 @@ $P 198.51.100.7 $H qid=C7 body=c1
 $P 198.51.100.1 $H qid=C1B body=c1
 EOF
 
-# QID HOST RCPTS REASONS(- for none) SCORE DESC
-chk() {
-    local q=$1 host=$2 n=$3 r=$4 s=$5 desc=$6
-    is "$(sig_reply "$q")" "eom accept -" "$q: delivered ($desc)"
-    if [ "$r" = - ]; then
-        is "$(sig_hdr "$q")" "-" "$q: no X-Zombie-Score header"
-        sig_decision A "$q" "action=accept host=$host user=- score=0 reasons=- rcpts=$n" \
-            "$q logged: accept score=0 reasons=- rcpts=$n ($desc)"
-    else
-        is "$(sig_hdr "$q")" "X-Zombie-Score: $s $r" "$q: header X-Zombie-Score: $s $r"
-        sig_decision A "$q" "action=tag host=$host user=- score=$s reasons=$r rcpts=$n" \
-            "$q logged: tag score=$s reasons=$r rcpts=$n ($desc)"
-    fi
-}
 
 like "$(sig_proto B1)" '^nohelo=0 nobody=0 ' "bulk on: the milter asks for the body"
-chk B1 192.0.2.10 4 - 0 "b1 CRLF: 4 recipients"
-chk B2 192.0.2.10 3 - 0 "b1 LF: 7"
-chk B3 192.0.2.10 5 - 0 "b2: 5 of its own"
-chk B4 192.0.2.10 5 - 0 "b3 (words run together): 5 of its own"
-chk B5 192.0.2.10 3 - 0 "b1 spaces/blank lines/no final line end: 10, not more than 10"
-chk B6 192.0.2.10 1 "bulk=$F:11rcpt/10(+20)" 20 "b1 bare CR, 3-byte packets: 11"
-chk B7 192.0.2.10 2 "bulk=$F:13rcpt/10(+20)" 20 "b1 CRLF, 1-byte packets: 13"
-chk B8 192.0.2.10 5 - 0 "b2: 10 of its own"
-chk B9 192.0.2.10 1 "bulk=$F2:11rcpt/10(+20)" 20 "b2: 11 of its own"
-chk B10 192.0.2.11 2 - 0 "b1 from another host: 2"
-chk S11 192.0.2.12 11 - 0 "a one-line body to 11 recipients: too short to fingerprint"
+sig_chk B1 192.0.2.10 4 - 0 "b1 CRLF: 4 recipients"
+sig_chk B2 192.0.2.10 3 - 0 "b1 LF: 7"
+sig_chk B3 192.0.2.10 5 - 0 "b2: 5 of its own"
+sig_chk B4 192.0.2.10 5 - 0 "b3 (words run together): 5 of its own"
+sig_chk B5 192.0.2.10 3 - 0 "b1 spaces/blank lines/no final line end: 10, not more than 10"
+sig_chk B6 192.0.2.10 1 "bulk=$F:11rcpt/10(+20)" 20 "b1 bare CR, 3-byte packets: 11"
+sig_chk B7 192.0.2.10 2 "bulk=$F:13rcpt/10(+20)" 20 "b1 CRLF, 1-byte packets: 13"
+sig_chk B8 192.0.2.10 5 - 0 "b2: 10 of its own"
+sig_chk B9 192.0.2.10 1 "bulk=$F2:11rcpt/10(+20)" 20 "b2: 11 of its own"
+sig_chk B10 192.0.2.11 2 - 0 "b1 from another host: 2"
+sig_chk S11 192.0.2.12 11 - 0 "a one-line body to 11 recipients: too short to fingerprint"
 
-for i in 1 2 3 4 5; do chk "C$i" "198.51.100.$i" 1 - 0 "c1 from host $i"; done
-chk C6 198.51.100.6 1 "bulk.hosts=$FC:6/5(+40)" 40 "c1 from a 6th host"
-chk C6B 198.51.100.6 1 "bulk.hosts=$FC:6/5(+40)" 40 "c1 from the 6th host again: still 6 hosts"
-chk C7 198.51.100.7 1 "bulk.hosts=$FC:7/5(+40)" 40 "c1 from a 7th host"
-chk C1B 198.51.100.1 1 "bulk.hosts=$FC:7/5(+40)" 40 "c1 from the 1st host again: 7 hosts"
+for i in 1 2 3 4 5; do sig_chk "C$i" "198.51.100.$i" 1 - 0 "c1 from host $i"; done
+sig_chk C6 198.51.100.6 1 "bulk.hosts=$FC:6/5(+40)" 40 "c1 from a 6th host"
+sig_chk C6B 198.51.100.6 1 "bulk.hosts=$FC:6/5(+40)" 40 "c1 from the 6th host again: still 6 hosts"
+sig_chk C7 198.51.100.7 1 "bulk.hosts=$FC:7/5(+40)" 40 "c1 from a 7th host"
+sig_chk C1B 198.51.100.1 1 "bulk.hosts=$FC:7/5(+40)" 40 "c1 from the 1st host again: 7 hosts"
 
 zm_file_count "$T/A.log" ': action=' 20 "one decision line per message"
 zm_file_lacks "$T/A.log" 'zm:fp:|redis' "no Redis in sight"

@@ -33,6 +33,11 @@
 #                           NAME's log has the decision line "QID: REST"
 #                           (REST literal, exact up to the end of line or
 #                           a space)
+#   sig_chk QID HOST RCPTS REASONS SCORE DESC
+#                           QID delivered from HOST: with REASONS "-" no
+#                           header and "accept score=0 reasons=-" logged
+#                           by milter A, else X-Zombie-Score: SCORE REASONS
+#                           and "tag score=SCORE reasons=REASONS" (3 tests)
 #   sig_line NAME QID       that line as logged (last one), for diag
 #   sig_no_decision NAME QID DESC   NAME's log has no decision for QID
 #   sig_fp FILE             the spec's body fingerprint of FILE (64 hex)
@@ -179,6 +184,20 @@ rx() { printf '%s' "$1" | sed 's/[][\.*^$+?(){}|/]/\\&/g'; }
 
 sig_decision() {
     zm_file_has "$T/$1.log" "$(dl "$2" "$(rx "$3")")" "$4"
+}
+
+sig_chk() {
+    local q=$1 host=$2 n=$3 r=$4 s=$5 desc=$6
+    is "$(sig_reply "$q")" "eom accept -" "$q: delivered ($desc)"
+    if [ "$r" = - ]; then
+        is "$(sig_hdr "$q")" "-" "$q: no X-Zombie-Score header"
+        sig_decision A "$q" "action=accept host=$host user=- score=0 reasons=- rcpts=$n" \
+            "$q logged: accept score=0 reasons=- rcpts=$n ($desc)"
+    else
+        is "$(sig_hdr "$q")" "X-Zombie-Score: $s $r" "$q: header X-Zombie-Score: $s $r"
+        sig_decision A "$q" "action=tag host=$host user=- score=$s reasons=$r rcpts=$n" \
+            "$q logged: tag score=$s reasons=$r rcpts=$n ($desc)"
+    fi
 }
 
 sig_line() {
