@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "netaddr.h"
 #include "testmode.h"
@@ -83,17 +84,23 @@ static char *
 read_body(const char *dir, const char *name, size_t *len)
 {
 	char path[4096];
+	struct stat st;
+	size_t size;
 	char *buf;
 	FILE *f;
 
 	body_path(dir, name, path);
 	if ((f = fopen(path, "rb")) == NULL)
 		return NULL;
-	if ((buf = malloc(BODY_MAX)) == NULL) {
+	/* As much as the file holds (at most BODY_MAX), not BODY_MAX a
+	 * transaction. */
+	size = fstat(fileno(f), &st) == 0 && st.st_size < BODY_MAX
+	    ? (size_t)st.st_size : BODY_MAX;
+	if ((buf = malloc(size + 1)) == NULL) {
 		fclose(f);
 		return NULL;
 	}
-	*len = fread(buf, 1, BODY_MAX, f);
+	*len = fread(buf, 1, size, f);
 	fclose(f);
 	return buf;
 }

@@ -70,6 +70,7 @@
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/t/lib/postfix-conf.sh"
 builddir=${ZM_BUILDDIR:-$top/build}
 case $builddir in /*) ;; *) builddir=$top/$builddir ;; esac
 zm_bin=${ZM_BIN:-$builddir/zombie-milter}
@@ -429,50 +430,17 @@ chown postfix "$pdir/data" "$dir/sink"
 : >"$pdir/maillog"
 sink_port=$(free_port SOCK_STREAM)
 procs=$((sessions > 80 ? sessions + 20 : 100))
-cat >"$pconf/main.cf" <<EOF
-# private instance of contrib/bench/postfix.sh
-compatibility_level = 3.6
-queue_directory = $pdir/spool
-data_directory = $pdir/data
-mail_owner = postfix
-setgid_group = postdrop
-syslog_name = zm-bench-$$
-maillog_file_prefixes = $pdir
-maillog_file = $pdir/maillog
-myhostname = relay.zm-test.example
-mydomain = zm-test.example
-myorigin = \$myhostname
-mydestination =
-local_recipient_maps =
-relay_domains =
-alias_maps =
-alias_database =
-append_dot_mydomain = no
-biff = no
-inet_interfaces = loopback-only
+{
+    echo "# private instance of contrib/bench/postfix.sh"
+    zm_postfix_main_cf "$pdir" "$sink_port" "zm-bench-$$"
+    cat <<EOF
 inet_protocols = ipv4
-mynetworks_style = host
 mynetworks = 127.0.0.0/8
-smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
-smtpd_recipient_restrictions =
-smtpd_peername_lookup = no
-smtpd_tls_security_level = none
-smtp_tls_security_level = none
-relayhost = [127.0.0.1]:$sink_port
-smtp_dns_support_level = disabled
-smtp_host_lookup = native
-smtpd_milters =
-non_smtpd_milters =
-milter_default_action = tempfail
-milter_protocol = 6
 in_flow_delay = 0s
 default_process_limit = $procs
-queue_run_delay = 1s
-minimal_backoff_time = 1s
-maximal_backoff_time = 2s
-notify_classes =
 ${ZM_PF_EXTRA:-}
 EOF
+} >"$pconf/main.cf"
 declare -A smtpd_port
 {
     for t in "${run_targets[@]}"; do

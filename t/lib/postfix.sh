@@ -28,6 +28,7 @@
 # or connects beyond loopback, and no DNS lookup is made (no peer name
 # lookup, relayhost is a bracketed address, DNS disabled in the client).
 
+. "$ZM_TOP/t/lib/postfix-conf.sh"
 ZM_PF_DIR=$T/postfix
 ZM_PF_CONF=$ZM_PF_DIR/etc
 ZM_PF_LOG=$ZM_PF_DIR/maillog
@@ -63,48 +64,13 @@ zm_postfix_start() {
     chown postfix "$ZM_PF_DIR/data"
     : >"$ZM_PF_LOG"
     {
+        echo "# private test instance, written by t/lib/postfix.sh"
+        zm_postfix_main_cf "$ZM_PF_DIR" "$ZM_SINK_PORT" "$ZM_PF_SYSLOG_NAME"
         cat <<EOF
-# private test instance, written by t/lib/postfix.sh
-compatibility_level = 3.6
-queue_directory = $ZM_PF_DIR/spool
-data_directory = $ZM_PF_DIR/data
-mail_owner = postfix
-setgid_group = postdrop
-syslog_name = $ZM_PF_SYSLOG_NAME
-maillog_file_prefixes = $ZM_PF_DIR
-maillog_file = $ZM_PF_LOG
-myhostname = relay.zm-test.example
-mydomain = zm-test.example
-myorigin = \$myhostname
-mydestination =
-local_recipient_maps =
-relay_domains =
-alias_maps =
-alias_database =
-append_dot_mydomain = no
-biff = no
-inet_interfaces = loopback-only
 inet_protocols = all
-mynetworks_style = host
 mynetworks = 127.0.0.0/8 [::1]/128 192.0.2.0/24 198.51.100.0/24 203.0.113.0/24 [2001:db8::]/32
 smtpd_authorized_xclient_hosts = 127.0.0.0/8
-smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
-smtpd_recipient_restrictions =
-smtpd_peername_lookup = no
-smtpd_tls_security_level = none
-smtp_tls_security_level = none
-relayhost = [127.0.0.1]:$ZM_SINK_PORT
-smtp_dns_support_level = disabled
-smtp_host_lookup = native
 smtp_helo_name = \$myhostname
-smtpd_milters =
-non_smtpd_milters =
-milter_default_action = tempfail
-milter_protocol = 6
-queue_run_delay = 1s
-minimal_backoff_time = 1s
-maximal_backoff_time = 2s
-notify_classes =
 EOF
     } >"$ZM_PF_CONF/main.cf"
     # extra settings replace the defaults above (no duplicate entries:
