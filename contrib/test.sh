@@ -4,6 +4,7 @@
 # The suite runs twice: against a plain build (build/) and against an
 # AddressSanitizer + UndefinedBehaviorSanitizer build (build-asan/), where
 # any sanitizer report, leaks included, fails the test that caused it.
+
 # Each run is `prove` over t/unit (cmocka), t/proto (miltertest against
 # the real binary) and t/e2e (a private Postfix); the last line totals both.
 #
@@ -38,7 +39,7 @@ if [ "${ZM_SANITIZE:-1}" = 1 ]; then
 fi
 
 tests=("$@")
-[ ${#tests[@]} -gt 0 ] || tests=(t/unit/*.t t/cli/*.t t/proto/*.t t/redis/*.t t/redis-faults/*.t t/dnsbl/*.t t/signals/*.t t/replay/*.t t/bench/*.t t/e2e/*.t)
+[ ${#tests[@]} -gt 0 ] || tests=(t/unit/*.t t/cli/*.t t/proto/*.t t/redis/*.t t/redis-faults/*.t t/dnsbl/*.t t/signals/*.t t/spf/*.t t/replay/*.t t/bench/*.t t/e2e/*.t)
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=23
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1

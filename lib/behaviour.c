@@ -22,8 +22,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "address.h"
 #include "behaviour.h"
-#include "dnsbl.h"
 #include "hostkey.h"
 #include "netaddr.h"
 #include "signals.h"
@@ -31,10 +31,11 @@
 bool
 domain_hash(const char *address, uint32_t *out)
 {
-	char domain[256];
+	char domain[ADDRESS_DOMAIN_KEPT + 1];
 	char *p;
 
-	if (!dnsbl_sender_domain(address, domain, sizeof(domain)))
+	/* A longer domain is told apart by its first 254 bytes. */
+	if (!address_domain(address, domain, sizeof(domain)))
 		return false;
 	for (p = domain; *p != '\0'; p++)
 		if (*p >= 'A' && *p <= 'Z')

@@ -49,6 +49,7 @@ static const struct int_bound int_bounds[] = {
 	{ "event_ttl", 60, 31536000 },
 	{ "dns_budget_ms", 10, 10000 },
 	{ "dns_cache_size", 16, 10000000 },
+	{ "dns_max_queries", 16, 1000000 },
 	{ "dns_health_interval", 0, 86400 },
 	{ "length", 10, 604800 },
 	{ "buckets", 1, WINDOW_BUCKETS_MAX },
@@ -209,6 +210,7 @@ static cfg_opt_t top_opts[] = {
 	CFG_STR_LIST("dns_forwarders", "{}", CFGF_NONE),
 	CFG_INT("dns_budget_ms", 300, CFGF_NONE),
 	CFG_INT("dns_cache_size", 20000, CFGF_NONE),
+	CFG_INT("dns_max_queries", 4096, CFGF_NONE),
 	CFG_INT("dns_health_interval", 300, CFGF_NONE),
 	CFG_BOOL("spf", cfg_true, CFGF_NONE),
 	CFG_STR_LIST("freemail_domains", "{gmail.com, googlemail.com, "
@@ -743,6 +745,7 @@ fill_dns(struct config *c, cfg_t *cfg)
 			return false;
 	c->dns_budget_ms = (unsigned)cfg_getint(cfg, "dns_budget_ms");
 	c->dns_cache_size = (unsigned)cfg_getint(cfg, "dns_cache_size");
+	c->dns_max_queries = (unsigned)cfg_getint(cfg, "dns_max_queries");
 	c->dns_health_interval_s = (unsigned)cfg_getint(cfg,
 	    "dns_health_interval");
 	return true;

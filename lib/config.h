@@ -138,6 +138,7 @@ struct config {
 	unsigned ndns_forwarders;
 	unsigned dns_budget_ms;
 	unsigned dns_cache_size;
+	unsigned dns_max_queries;	/* in flight, in all */
 	unsigned dns_health_interval_s;
 
 	struct config_signals sig;

@@ -16,6 +16,7 @@
 #include <syslog.h>
 #include <time.h>
 
+#include "address.h"
 #include "dnsbl.h"
 #include "resolver.h"
 
@@ -28,6 +29,7 @@ struct lookup {
 };
 
 struct dnsbl_lookups {
+	struct resolver_quota *quota;	/* the session's, or NULL */
 	struct lookup l[LOOKUPS_MAX];
 	size_t n;
 };
@@ -140,60 +142,21 @@ bool
 dnsbl_domain_qname(const char *domain, const char *zone, char *buf,
     size_t len)
 {
-	size_t dlen, i, label = 0;
+	size_t dlen, i;
 	int n;
 
-	if (domain == NULL)
+	if (domain == NULL || !address_is_hostname(domain, strlen(domain)))
 		return false;
 	dlen = strlen(domain);
-	if (dlen > 0 && domain[dlen - 1] == '.')
+	if (domain[dlen - 1] == '.')
 		dlen--;
-	if (dlen == 0 || dlen > 253)
-		return false;
-	for (i = 0; i < dlen; i++) {
-		unsigned char c = (unsigned char)domain[i];
-
-		if (c == '.') {
-			if (label == 0)
-				return false;
-			label = 0;
-		} else if (isalnum(c) || c == '-' || c == '_') {
-			if (++label > 63)
-				return false;
-		} else {
-			return false;	/* a literal, a space, a byte */
-		}
-	}
-	if (label == 0 || strchr(domain, '.') == NULL)
-		return false;
-	/* No top-level domain is numeric: "192.0.2.1" is an address. */
-	for (i = dlen; i > 0 && domain[i - 1] != '.'; i--)
-		;
-	if (strspn(domain + i, "0123456789") == dlen - i)
-		return false;
+	/* Longer than DNS carries, with the zone: the resolver refuses it,
+	 * and the lookup is unknown. */
 	n = snprintf(buf, len, "%.*s.%s", (int)dlen, domain, zone);
 	if (n < 0 || (size_t)n >= len)
 		return false;
 	for (i = 0; i < dlen; i++)
 		buf[i] = (char)tolower((unsigned char)buf[i]);
-	return true;
-}
-
-bool
-dnsbl_sender_domain(const char *address, char *buf, size_t len)
-{
-	const char *at, *end;
-
-	if (address == NULL || (at = strrchr(address, '@')) == NULL)
-		return false;
-	at++;
-	end = strchr(at, '>');
-	if (end == NULL)
-		end = at + strlen(at);
-	if (end == at || (size_t)(end - at) >= len)
-		return false;
-	memcpy(buf, at, (size_t)(end - at));
-	buf[end - at] = '\0';
 	return true;
 }
 
@@ -390,9 +353,13 @@ dnsbl_zone_up(struct dnsbl *d, unsigned zone)
 }
 
 struct dnsbl_lookups *
-dnsbl_lookups_new(void)
+dnsbl_lookups_new(struct resolver_quota *quota)
 {
-	return calloc(1, sizeof(struct dnsbl_lookups));
+	struct dnsbl_lookups *l = calloc(1, sizeof(*l));
+
+	if (l != NULL)
+		l->quota = quota;
+	return l;
 }
 
 void
@@ -415,7 +382,8 @@ start(struct dnsbl *d, struct dnsbl_lookups *l, unsigned zone,
 		return;
 	l->l[l->n].zone = zone;
 	l->l[l->n].subject = subject;
-	l->l[l->n].query = resolver_start(d->resolver, qname);
+	l->l[l->n].query = resolver_start(d->resolver, qname, RESOLVER_T_A,
+	    l->quota);
 	if (l->l[l->n].query != NULL)
 		l->n++;
 }

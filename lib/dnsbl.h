@@ -86,13 +86,11 @@ bool dnsbl_ip_qname(const struct netaddr *addr, const char *zone, char *buf,
     size_t len);
 
 /* The query name of a domain in zone, lower-cased; false if the domain is
- * not a plain host name (an address literal, odd bytes, too long). */
+ * not a host name (address_is_hostname(): an address literal, odd bytes,
+ * too long).  A name longer than DNS carries is still written: the
+ * resolver refuses it, and its lookup is unknown. */
 bool dnsbl_domain_qname(const char *domain, const char *zone, char *buf,
     size_t len);
-
-/* The domain of an envelope address ("<user@example.net>" or bare); false
- * for the null sender or no domain. */
-bool dnsbl_sender_domain(const char *address, char *buf, size_t len);
 
 /* Classify A records answered by zone; NULL/0 means NXDOMAIN. */
 enum dnsbl_status dnsbl_classify(const struct dnsbl_zone *zone,
@@ -103,6 +101,7 @@ enum dnsbl_status dnsbl_classify(const struct dnsbl_zone *zone,
 const char *dnsbl_subject_name(enum dnsbl_subject s);
 
 struct resolver;
+struct resolver_quota;
 struct dnsbl;
 struct dnsbl_lookups;
 
@@ -122,8 +121,9 @@ void dnsbl_free(struct dnsbl *d);
 /* Is the zone up (its last health check passed, or none failed yet)? */
 bool dnsbl_zone_up(struct dnsbl *d, unsigned zone);
 
-/* A set of lookups for one connection or message; NULL on ENOMEM. */
-struct dnsbl_lookups *dnsbl_lookups_new(void);
+/* A set of lookups for one connection or message, on behalf of the
+ * session's quota (resolver.h; NULL: none); NULL on ENOMEM. */
+struct dnsbl_lookups *dnsbl_lookups_new(struct resolver_quota *quota);
 void dnsbl_lookups_free(struct dnsbl *d, struct dnsbl_lookups *l);
 
 /* Start the client-address lookups in every IP zone. */

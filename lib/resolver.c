@@ -17,6 +17,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <syslog.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -24,10 +25,11 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 
+#include "clock.h"
 #include "hostkey.h"
 #include "resolver.h"
 
-#define QNAME_MAX	256
+#define QNAME_MAX	(RESOLVER_NAME_MAX + 2)	/* a trailing dot, NUL */
 
 /* An answer's records: each as a 2-byte length and its rdata. */
 struct rrset {
@@ -40,10 +42,19 @@ struct resolver_query {
 	int refs;
 	bool in_flight;
 	struct resolver_query *prev, *next;	/* in flight */
+	struct resolver_quota *quota;		/* in flight: its session's */
 	enum resolver_status status;
 	struct rrset rrs;
 	int qtype;
 	char qname[QNAME_MAX];
+};
+
+struct resolver_quota {
+	unsigned in_flight;		/* under the resolver's lock */
+	unsigned max;
+	bool orphaned;			/* its session is gone */
+	atomic_bool hit;		/* a query was refused at the cap */
+	bool reported;			/* its owner's only */
 };
 
 struct cache_entry {
@@ -61,19 +72,14 @@ struct resolver {
 	pthread_t thread;
 	int wake[2];			/* a byte here stops the thread */
 	struct resolver_query *in_flight;
+	unsigned nin_flight, max_in_flight;
+	bool capped;			/* a spell at the cap is on */
+	unsigned long capped_refused;	/* refused during it */
+	struct loghook log;
 	struct cache_entry *cache;
 	unsigned cache_size;
 	atomic_ulong sent;
 };
-
-static uint64_t
-monotonic_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static struct cache_entry *
 cache_slot(struct resolver *r, const char *qname, int qtype)
@@ -114,9 +120,13 @@ query_unref(struct resolver_query *q)
 	}
 }
 
-static void
+/* The query is no longer in flight; the caller holds r->lock.  True when
+ * a spell at the total's cap just ended: the caller reports it. */
+static bool
 in_flight_remove(struct resolver *r, struct resolver_query *q)
 {
+	struct resolver_quota *quota = q->quota;
+
 	if (q->prev != NULL)
 		q->prev->next = q->next;
 	else
@@ -124,6 +134,21 @@ in_flight_remove(struct resolver *r, struct resolver_query *q)
 	if (q->next != NULL)
 		q->next->prev = q->prev;
 	q->in_flight = false;
+	q->quota = NULL;
+	if (quota != NULL && --quota->in_flight == 0 && quota->orphaned)
+		free(quota);
+	r->nin_flight--;
+	if (!r->capped || r->nin_flight > r->max_in_flight / 2)
+		return false;
+	r->capped = false;
+	return true;
+}
+
+static void
+report_cap_end(struct resolver *r, unsigned long refused)
+{
+	loghook_say(&r->log, LOG_NOTICE, "dns: queries in flight under the "
+	    "limit again; %lu lookups were refused meanwhile", refused);
 }
 
 /* Keep an answer's records; false if there are none or too many. */
@@ -155,6 +180,8 @@ answered(void *arg, int err, struct ub_result *res)
 	struct resolver_query *q = arg;
 	struct resolver *r = q->r;
 	struct cache_entry *c;
+	unsigned long refused;
+	bool cap_ended;
 	int ttl;
 
 	pthread_mutex_lock(&r->lock);
@@ -175,16 +202,19 @@ answered(void *arg, int err, struct ub_result *res)
 			    : res->ttl;
 			memcpy(c->qname, q->qname, sizeof(c->qname));
 			c->qtype = q->qtype;
-			c->expires_ms = monotonic_ms() + (uint64_t)ttl * 1000;
+			c->expires_ms = clock_monotonic_ms() + (uint64_t)ttl * 1000;
 			c->status = q->status;
 		} else {
 			c->expires_ms = 0;
 		}
 	}
-	in_flight_remove(r, q);
+	refused = r->capped_refused;
+	cap_ended = in_flight_remove(r, q);
 	query_unref(q);
 	pthread_cond_broadcast(&r->answered);
 	pthread_mutex_unlock(&r->lock);
+	if (cap_ended)
+		report_cap_end(r, refused);
 	if (res != NULL)
 		ub_resolve_free(res);
 }
@@ -254,25 +284,27 @@ fail:
 }
 
 struct resolver *
-resolver_new(const char *const forwarders[], size_t n, unsigned cache_size,
-    char *err, size_t errlen)
+resolver_new(const struct resolver_options *o, char *err, size_t errlen)
 {
 	struct resolver *r = calloc(1, sizeof(*r));
+	unsigned cache_size = o->cache_size ? o->cache_size : 1;
 	pthread_condattr_t attr;
 	sigset_t all, old;
 
-	if (r == NULL || (r->cache = calloc(cache_size ? cache_size : 1,
+	if (r == NULL || (r->cache = calloc(cache_size,
 	    sizeof(*r->cache))) == NULL) {
 		snprintf(err, errlen, "resolver: out of memory");
 		goto fail;
 	}
-	r->cache_size = cache_size ? cache_size : 1;
+	r->cache_size = cache_size;
+	r->max_in_flight = o->max_in_flight ? o->max_in_flight : 1;
+	r->log = o->log;
 	r->wake[0] = r->wake[1] = -1;
 	if ((r->ctx = ub_ctx_create()) == NULL) {
 		snprintf(err, errlen, "libunbound: cannot create a context");
 		goto fail;
 	}
-	if (!configure(r->ctx, forwarders, n, err, errlen))
+	if (!configure(r->ctx, o->forwarders, o->nforwarders, err, errlen))
 		goto fail;
 	if (pipe(r->wake) != 0) {
 		snprintf(err, errlen, "resolver: pipe: %s", strerror(errno));
@@ -324,7 +356,7 @@ resolver_free(struct resolver *r)
 	/* No callback runs after this: free what was left in flight. */
 	ub_ctx_delete(r->ctx);
 	while ((q = r->in_flight) != NULL) {
-		in_flight_remove(r, q);
+		(void)in_flight_remove(r, q);
 		query_unref(q);
 	}
 	close(r->wake[0]);
@@ -337,11 +369,43 @@ resolver_free(struct resolver *r)
 	free(r);
 }
 
+/* Can DNS carry this name?  253 bytes at most without the root's dot. */
+static bool
+name_fits(const char *qname)
+{
+	size_t n = strnlen(qname, RESOLVER_NAME_MAX + 2);
+
+	if (n > 0 && qname[n - 1] == '.')
+		n--;
+	return n <= RESOLVER_NAME_MAX;
+}
+
+/* May one more query of quota go out now?  The caller holds r->lock. */
+static bool
+may_send(struct resolver *r, struct resolver_quota *quota, bool *cap_began)
+{
+	*cap_began = false;
+	if (quota != NULL && quota->in_flight >= quota->max) {
+		atomic_store(&quota->hit, true);
+		return false;
+	}
+	if (r->nin_flight < r->max_in_flight)
+		return true;
+	if (!r->capped) {
+		r->capped = *cap_began = true;
+		r->capped_refused = 0;
+	}
+	r->capped_refused++;
+	return false;
+}
+
 static struct resolver_query *
-start(struct resolver *r, const char *qname, int qtype, bool use_cache)
+start(struct resolver *r, const char *qname, int qtype, bool use_cache,
+    struct resolver_quota *quota)
 {
 	struct resolver_query *q = calloc(1, sizeof(*q));
 	struct cache_entry *c;
+	bool cap_began;
 	int id;
 
 	if (q == NULL)
@@ -350,18 +414,36 @@ start(struct resolver *r, const char *qname, int qtype, bool use_cache)
 	q->refs = 1;
 	q->status = RESOLVER_PENDING;
 	q->qtype = qtype;
+	if (!name_fits(qname)) {
+		/* Never cut to fit: that would ask about another name. */
+		q->status = RESOLVER_FAILED;
+		return q;
+	}
 	snprintf(q->qname, sizeof(q->qname), "%s", qname);
 	pthread_mutex_lock(&r->lock);
 	c = cache_slot(r, q->qname, qtype);
-	if (use_cache && c->expires_ms > monotonic_ms() && c->qtype == qtype &&
+	if (use_cache && c->expires_ms > clock_monotonic_ms() && c->qtype == qtype &&
 	    strcmp(c->qname, q->qname) == 0 && rrset_copy(&q->rrs, &c->rrs)) {
 		q->status = c->status;
 		pthread_mutex_unlock(&r->lock);
 		return q;
 	}
+	if (!may_send(r, quota, &cap_began)) {
+		pthread_mutex_unlock(&r->lock);
+		q->status = RESOLVER_FAILED;
+		if (cap_began)
+			loghook_say(&r->log, LOG_WARNING, "dns: %u queries in "
+			    "flight, the limit (dns_max_queries): new lookups "
+			    "are unknown until answers come", r->max_in_flight);
+		return q;
+	}
 	/* In flight: libunbound holds a reference until it answers. */
 	q->refs++;
 	q->in_flight = true;
+	q->quota = quota;
+	if (quota != NULL)
+		quota->in_flight++;
+	r->nin_flight++;
 	q->next = r->in_flight;
 	if (q->next != NULL)
 		q->next->prev = q;
@@ -371,31 +453,32 @@ start(struct resolver *r, const char *qname, int qtype, bool use_cache)
 	atomic_fetch_add(&r->sent, 1);
 	if (ub_resolve_async(r->ctx, q->qname, qtype, 1 /* IN */, q,
 	    answered, &id) != 0) {
+		unsigned long refused;
+		bool cap_ended;
+
 		pthread_mutex_lock(&r->lock);
-		in_flight_remove(r, q);
+		refused = r->capped_refused;
+		cap_ended = in_flight_remove(r, q);
 		q->refs--;
 		q->status = RESOLVER_FAILED;
 		pthread_mutex_unlock(&r->lock);
+		if (cap_ended)
+			report_cap_end(r, refused);
 	}
 	return q;
 }
 
 struct resolver_query *
-resolver_start(struct resolver *r, const char *qname)
+resolver_start(struct resolver *r, const char *qname, int qtype,
+    struct resolver_quota *quota)
 {
-	return start(r, qname, RESOLVER_T_A, true);
-}
-
-struct resolver_query *
-resolver_start_type(struct resolver *r, const char *qname, int qtype)
-{
-	return start(r, qname, qtype, true);
+	return start(r, qname, qtype, true, quota);
 }
 
 struct resolver_query *
 resolver_start_uncached(struct resolver *r, const char *qname)
 {
-	return start(r, qname, RESOLVER_T_A, false);
+	return start(r, qname, RESOLVER_T_A, false, NULL);
 }
 
 void
@@ -495,4 +578,40 @@ unsigned long
 resolver_sent(struct resolver *r)
 {
 	return atomic_load(&r->sent);
+}
+
+struct resolver_quota *
+resolver_quota_new(unsigned max)
+{
+	struct resolver_quota *q = calloc(1, sizeof(*q));
+
+	if (q != NULL) {
+		q->max = max;
+		atomic_init(&q->hit, false);
+	}
+	return q;
+}
+
+void
+resolver_quota_free(struct resolver *r, struct resolver_quota *q)
+{
+	bool last;
+
+	if (q == NULL)
+		return;
+	pthread_mutex_lock(&r->lock);
+	q->orphaned = true;
+	last = q->in_flight == 0;
+	pthread_mutex_unlock(&r->lock);
+	if (last)
+		free(q);
+}
+
+bool
+resolver_quota_newly_hit(struct resolver_quota *q)
+{
+	if (q->reported || !atomic_load(&q->hit))
+		return false;
+	q->reported = true;
+	return true;
 }

@@ -17,6 +17,16 @@
  * Queries are reference counted: the caller's reference and, while it is
  * in flight, libunbound's; either may go first.  The resolver thread is
  * started with every signal blocked.
+ *
+ * Bounds.  A client that loops EHLO or MAIL/RSET with fresh names, or
+ * publishes records that never answer, must not drive queries and memory
+ * at its rate times libunbound's timeout.  So at most max_in_flight
+ * queries are in flight in all, and at most a quota's max for one client
+ * session (queries it gave up on count until they answer); a name longer
+ * than DNS carries (253 bytes) is never sent.  A query refused for any of
+ * these is answered RESOLVER_FAILED at once: unknown, never listed.  The
+ * first refusal at the total's cap is reported through the log hook, and
+ * so is the end of that spell (when half the cap is free again).
  */
 #ifndef ZM_RESOLVER_H
 #define ZM_RESOLVER_H
@@ -25,6 +35,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "loghook.h"
+
 #define RESOLVER_ADDRS_MAX	8
 #define RESOLVER_RRS_MAX	64	/* more records: a failed lookup */
 #define RESOLVER_ANSWER_MAX	8192	/* bytes of rdata, likewise */
@@ -32,6 +44,7 @@
 #define RESOLVER_T_AAAA		28
 #define RESOLVER_TTL_MIN_S	60
 #define RESOLVER_TTL_MAX_S	3600
+#define RESOLVER_NAME_MAX	253	/* longer names are never asked */
 
 enum resolver_status {
 	RESOLVER_PENDING,
@@ -43,21 +56,28 @@ enum resolver_status {
 
 struct resolver;
 struct resolver_query;
+struct resolver_quota;
 
-/* A resolver sending to forwarders ("127.0.0.1@5353"), or to the system's
- * resolv.conf when n is 0; NULL with the reason in err. */
-struct resolver *resolver_new(const char *const forwarders[], size_t n,
-    unsigned cache_size, char *err, size_t errlen);
+struct resolver_options {
+	const char *const *forwarders;	/* "127.0.0.1@5353"; none: the */
+	size_t nforwarders;		/* system's resolv.conf */
+	unsigned cache_size;		/* slots */
+	unsigned max_in_flight;		/* queries sent and not answered */
+	struct loghook log;		/* the cap's reports */
+};
+
+/* A resolver as o says; NULL with the reason in err. */
+struct resolver *resolver_new(const struct resolver_options *o, char *err,
+    size_t errlen);
 
 /* Stop the thread, cancel what is in flight, free everything. */
 void resolver_free(struct resolver *r);
 
-/* Look up the A records of qname; NULL only when memory runs out. */
-struct resolver_query *resolver_start(struct resolver *r, const char *qname);
-
-/* Look up records of any type (RESOLVER_T_*, or the number). */
-struct resolver_query *resolver_start_type(struct resolver *r,
-    const char *qname, int qtype);
+/* Look up records of qname of a type (RESOLVER_T_*, or the number), on
+ * behalf of quota's session (NULL: none); NULL only when memory runs
+ * out. */
+struct resolver_query *resolver_start(struct resolver *r, const char *qname,
+    int qtype, struct resolver_quota *quota);
 
 /* The same, asking DNS even if the answer is cached (health checks); the
  * answer refreshes the cache. */
@@ -88,5 +108,17 @@ void resolver_release(struct resolver *r, struct resolver_query *q);
 
 /* Queries sent to DNS so far (cache misses), for tests and statistics. */
 unsigned long resolver_sent(struct resolver *r);
+
+/* A quota for one client session: at most max of its queries in flight at
+ * once; NULL on ENOMEM. */
+struct resolver_quota *resolver_quota_new(unsigned max);
+
+/* Give a quota up; its queries still in flight keep it until they
+ * answer.  NULL is fine. */
+void resolver_quota_free(struct resolver *r, struct resolver_quota *q);
+
+/* The first time a query of the quota's was refused at its cap, true
+ * (once): the caller reports it.  Only the quota's owner calls it. */
+bool resolver_quota_newly_hit(struct resolver_quota *q);
 
 #endif

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <sys/types.h>
 #include <arpa/inet.h>
 #include <arpa/nameser.h>
 #include <netinet/in.h>
@@ -17,11 +17,12 @@
 #include <spf2/spf.h>
 #include <spf2/spf_dns.h>
 
-#include "dnsbl.h"
+#include "address.h"
+#include "clock.h"
 #include "hostkey.h"
 #include "spf.h"
+#include "spfrec.h"
 
-#define SENDER_MAX	320	/* RFC 5321: 64 + @ + 255 */
 #define NAME_MAX_LEN	255
 #define POOL_MAX	64
 
@@ -46,21 +47,19 @@ struct spf {
 
 struct evaluation {
 	uint64_t deadline_ms;
+	struct resolver_quota *quota;	/* the session's */
 	unsigned lookups;
+	bool ptr_counted;		/* the client's name was asked */
 	unsigned nfollowups;
 	uint32_t followups[FOLLOWUPS_MAX];	/* name hashes */
+	struct spfrec_values values;	/* for the records' macros */
+	char ip[64];			/* %{i} */
+	char local[ADDRESS_LOCAL_MAX + 1];
+	const char *refused;		/* a record broke a rule: why */
+	char refused_domain[ADDRESS_DOMAIN_KEPT + 1];	/* whose record */
 };
 
 static __thread struct evaluation eval;
-
-static uint64_t
-monotonic_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static void
 quiet(const char *file, int line, const char *msg)
@@ -70,7 +69,8 @@ quiet(const char *file, int line, const char *msg)
 	(void)msg;
 }
 
-/* A name in wire form as dotted text; false if malformed or too long. */
+/* A name in wire form as dotted text; false if malformed, too long, or
+ * not a host name (libspf2 may expand it as %{p}: printable bytes only). */
 static bool
 wire_name(const unsigned char *p, size_t len, char *out, size_t outlen)
 {
@@ -79,10 +79,10 @@ wire_name(const unsigned char *p, size_t len, char *out, size_t outlen)
 	while (i < len) {
 		if ((n = p[i++]) == 0) {
 			out[o] = '\0';
-			return o > 0;
+			return o > 0 && address_is_hostname(out, o);
 		}
 		if (n > 63 || i + n > len || o + n + 2 > outlen ||
-		    o + n > NAME_MAX_LEN || memchr(p + i, '\0', n) != NULL)
+		    o + n > NAME_MAX_LEN)
 			return false;
 		if (o > 0)
 			out[o++] = '.';
@@ -93,8 +93,9 @@ wire_name(const unsigned char *p, size_t len, char *out, size_t outlen)
 	return false;	/* no root label */
 }
 
-/* A TXT record's strings joined (RFC 7208 3.3); false if malformed. */
-static bool
+/* A TXT record's strings joined (RFC 7208 3.3) into out; its length, or
+ * -1 if malformed. */
+static ssize_t
 txt_join(const unsigned char *p, size_t len, char *out, size_t outlen)
 {
 	size_t i = 0, o = 0, n;
@@ -102,47 +103,42 @@ txt_join(const unsigned char *p, size_t len, char *out, size_t outlen)
 	while (i < len) {
 		n = p[i++];
 		if (i + n > len || o + n >= outlen)
-			return false;
+			return -1;
 		memcpy(out + o, p + i, n);
 		o += n;
 		i += n;
 	}
 	out[o] = '\0';
-	return memchr(out, '\0', o) == NULL;
+	return (ssize_t)o;
 }
 
-/* Remove every exp= modifier from an SPF record, in place. */
-static void
-strip_exp(char *txt)
-{
-	char *term = txt, *end;
-
-	if (strncasecmp(txt, "v=spf1", 6) != 0 ||
-	    (txt[6] != ' ' && txt[6] != '\0'))
-		return;
-	while ((term = strchr(term, ' ')) != NULL) {
-		while (*term == ' ')
-			term++;
-		end = term + strcspn(term, " ");
-		if (strncasecmp(term, "exp=", 4) == 0)
-			memmove(term, end, strlen(end) + 1);
-		else
-			term = end;
-	}
-}
-
-/* Is this lookup one of a term's own (counted), not a follow-up? */
+/* Is this lookup one of a term's own (counted), not a follow-up?  The
+ * client's name (PTR) counts once: for ptr, and %{p} is no term. */
 static bool
 counts_as_term(ns_type type, const char *domain)
 {
 	uint32_t h = hostkey_hash(domain);
 	unsigned i;
 
+	if (type == ns_t_ptr) {
+		if (eval.ptr_counted)
+			return false;
+		eval.ptr_counted = true;
+	}
 	if (type == ns_t_a || type == ns_t_aaaa)
 		for (i = 0; i < eval.nfollowups; i++)
 			if (eval.followups[i] == h)
 				return false;
 	return true;
+}
+
+/* The evaluation is in error: a record of domain broke a rule. */
+static void
+refuse(const char *domain, const char *why)
+{
+	eval.refused = why;
+	snprintf(eval.refused_domain, sizeof(eval.refused_domain), "%s",
+	    domain);
 }
 
 static void
@@ -152,48 +148,70 @@ followup_add(const char *name)
 		eval.followups[eval.nfollowups++] = hostkey_hash(name);
 }
 
-/* Convert one record to libspf2's form as rr->rr[i]; false if it cannot. */
-static bool
-add_rr(SPF_dns_rr_t *rr, int i, ns_type type, const unsigned char *data,
-    size_t len)
+/* How one record of an answer went. */
+enum rr_outcome {
+	RR_ADDED,
+	RR_SKIPPED,		/* a TXT record that is not SPF */
+	RR_BAD			/* unreadable, or an SPF record refused */
+};
+
+/* Convert one record to libspf2's form as rr->rr[i].  A TXT record is
+ * checked (spfrec.h) as the record of domain. */
+static enum rr_outcome
+add_rr(SPF_dns_rr_t *rr, int i, ns_type type, const char *domain,
+    const unsigned char *data, size_t len)
 {
 	char text[RESOLVER_ANSWER_MAX + 1];
+	const char *why;
+	ssize_t tlen;
 	size_t need;
 
 	switch (type) {
 	case ns_t_a:
 		if (len != 4 || SPF_dns_rr_buf_realloc(rr, i, 4) != SPF_E_SUCCESS)
-			return false;
+			return RR_BAD;
 		memcpy(&rr->rr[i]->a, data, 4);
-		return true;
+		return RR_ADDED;
 	case ns_t_aaaa:
 		if (len != 16 || SPF_dns_rr_buf_realloc(rr, i, 16) != SPF_E_SUCCESS)
-			return false;
+			return RR_BAD;
 		memcpy(&rr->rr[i]->aaaa, data, 16);
-		return true;
+		return RR_ADDED;
 	case ns_t_mx:
+		/* A name that is no host name is no mail exchanger. */
 		if (len < 3 || !wire_name(data + 2, len - 2, text, sizeof(text)))
-			return false;
+			return RR_SKIPPED;
 		followup_add(text);
 		break;
 	case ns_t_ptr:
 		if (!wire_name(data, len, text, sizeof(text)))
-			return false;
+			return RR_SKIPPED;
 		followup_add(text);
 		break;
 	case ns_t_txt:
-		if (!txt_join(data, len, text, sizeof(text)))
-			return false;
-		strip_exp(text);
+		if ((tlen = txt_join(data, len, text, sizeof(text))) < 0)
+			return RR_BAD;
+		/* Rewritten in place: what libspf2 gets is what passed. */
+		eval.values.domain = domain;
+		switch (spfrec_check(text, (size_t)tlen, &eval.values, text,
+		    sizeof(text), &why)) {
+		case SPFREC_NOT_SPF:
+			return RR_SKIPPED;
+		case SPFREC_INVALID:
+			refuse(domain, why);
+			return RR_BAD;
+		case SPFREC_OK:
+			break;
+		}
 		break;
 	default:
-		return false;
+		return RR_BAD;
 	}
 	need = strlen(text) + 1;
 	if (SPF_dns_rr_buf_realloc(rr, i, need) != SPF_E_SUCCESS)
-		return false;
+		return RR_BAD;
 	memcpy(rr->rr[i]->txt, text, need);
-	return true;
+	return RR_ADDED;
 }
 
 static SPF_dns_rr_t *
@@ -205,17 +223,20 @@ layer_lookup(SPF_dns_server_t *layer, const char *domain, ns_type type,
 	SPF_dns_rr_t *rr;
 	const unsigned char *data;
 	size_t pos = 0, len;
-	uint64_t now = monotonic_ms();
+	uint64_t now = clock_monotonic_ms();
 	int herrno = TRY_AGAIN, n = 0;
 
 	(void)should_cache;
 	if (type == ns_t_spf)
 		return SPF_dns_rr_new_init(layer, domain, type, 0, NO_DATA);
-	/* Past the 10th term (the sender's record is the first lookup),
-	 * out of time, or a name too long: an error, never a match. */
-	if ((counts_as_term(type, domain) && ++eval.lookups > TERMS_MAX + 1) ||
-	    now >= eval.deadline_ms || strlen(domain) > NAME_MAX_LEN ||
-	    (q = resolver_start_type(s->resolver, domain, type)) == NULL)
+	/* Past the 10th term (the sender's record is the first lookup) the
+	 * record is in error (RFC 7208 4.6.4: permerror); out of time, an
+	 * error too: never a match. */
+	if (eval.refused == NULL && counts_as_term(type, domain) &&
+	    ++eval.lookups > TERMS_MAX + 1)
+		refuse(domain, "more than 10 terms that look up DNS");
+	if (now >= eval.deadline_ms || eval.refused != NULL ||
+	    (q = resolver_start(s->resolver, domain, type, eval.quota)) == NULL)
 		return SPF_dns_rr_new_init(layer, domain, type, 0, TRY_AGAIN);
 	resolver_wait(s->resolver, &q, 1, (unsigned)(eval.deadline_ms - now));
 	switch (resolver_status(s->resolver, q)) {
@@ -235,16 +256,32 @@ layer_lookup(SPF_dns_server_t *layer, const char *domain, ns_type type,
 	rr = SPF_dns_rr_new_init(layer, domain, type, 0, herrno);
 	while (rr != NULL && herrno == NETDB_SUCCESS &&
 	    resolver_rr_next(q, &pos, &data, &len)) {
-		/* A record we cannot read makes the whole answer unusable:
-		 * a temporary error, never a partial set. */
-		if (!add_rr(rr, n, type, data, len)) {
-			SPF_dns_rr_free(rr);
-			rr = SPF_dns_rr_new_init(layer, domain, type, 0, TRY_AGAIN);
+		switch (add_rr(rr, n, type, domain, data, len)) {
+		case RR_ADDED:
+			rr->num_rr = ++n;
+			break;
+		case RR_SKIPPED:
+			break;
+		case RR_BAD:
+			/* A record we cannot read makes the whole answer
+			 * unusable: an error, never a partial set (and a
+			 * refused SPF record stops the evaluation). */
+			herrno = TRY_AGAIN;
 			break;
 		}
-		rr->num_rr = ++n;
 	}
 	resolver_release(s->resolver, q);
+	/* RFC 7208 4.5: two SPF records are a permerror. */
+	if (herrno == NETDB_SUCCESS && type == ns_t_txt && n > 1)
+		refuse(domain, "two SPF records");
+	if (eval.refused != NULL)
+		herrno = TRY_AGAIN;
+	else if (herrno == NETDB_SUCCESS && n == 0)
+		herrno = NO_DATA;	/* TXT records, none of them SPF */
+	if (rr != NULL && rr->herrno != herrno) {
+		SPF_dns_rr_free(rr);
+		rr = SPF_dns_rr_new_init(layer, domain, type, 0, herrno);
+	}
 	return rr;
 }
 
@@ -315,38 +352,15 @@ server_put(struct spf *s, SPF_server_t *srv)
 		SPF_server_free(srv);
 }
 
-/* The bare address of an envelope sender; false for the null sender or
- * one that is not printable ASCII with a domain. */
-static bool
-bare_sender(const char *sender, char *out, size_t outlen)
-{
-	size_t n;
-	const char *p;
-
-	if (sender == NULL)
-		return false;
-	if (*sender == '<')
-		sender++;
-	n = strcspn(sender, ">");
-	if (n == 0 || n >= outlen || n > SENDER_MAX)
-		return false;
-	for (p = sender; p < sender + n; p++)
-		if (*p <= ' ' || *p > '~')
-			return false;
-	memcpy(out, sender, n);
-	out[n] = '\0';
-	p = strrchr(out, '@');
-	return p != NULL && p[1] != '\0';
-}
-
 void
-spf_prefetch(struct spf *s, const char *sender)
+spf_prefetch(struct spf *s, const char *sender, struct resolver_quota *quota)
 {
-	char domain[NAME_MAX_LEN + 1];
+	char domain[ADDRESS_DOMAIN_KEPT + 1];
 
-	if (dnsbl_sender_domain(sender, domain, sizeof(domain)))
-		resolver_release(s->resolver, resolver_start_type(s->resolver,
-		    domain, ns_t_txt));
+	if (address_domain(sender, domain, sizeof(domain)) &&
+	    address_is_hostname(domain, strlen(domain)))
+		resolver_release(s->resolver, resolver_start(s->resolver,
+		    domain, ns_t_txt, quota));
 }
 
 static enum spf_result
@@ -372,21 +386,91 @@ map_result(SPF_result_t r)
 	}
 }
 
-enum spf_result
-spf_check(struct spf *s, const struct netaddr *addr, const char *helo,
-    const char *sender, unsigned budget_ms)
+/* The evaluation's values for the records' macros (spfrec.h), from
+ * from ("local@domain", address_sender(); at its '@'), the client and
+ * the HELO. */
+static void
+values_set(const char *from, const char *at, const struct netaddr *addr,
+    const char *helo)
 {
-	char from[SENDER_MAX + 1];
-	SPF_server_t *srv;
-	SPF_request_t *req;
+	static const char hex[] = "0123456789abcdef";
+	char *p = eval.ip;
+	int i;
+
+	snprintf(eval.local, sizeof(eval.local), "%.*s", (int)(at - from), from);
+	eval.values.sender = from;
+	eval.values.local = eval.local;
+	eval.values.sender_domain = at + 1;
+	eval.values.helo = helo;
+	eval.values.ipv6 = addr->family == AF_INET6;
+	eval.values.ip = eval.ip;
+	if (addr->family == AF_INET) {
+		inet_ntop(AF_INET, addr->bytes, eval.ip, sizeof(eval.ip));
+		return;
+	}
+	for (i = 0; i < 16; i++) {
+		*p++ = hex[addr->bytes[i] >> 4];
+		*p++ = '.';
+		*p++ = hex[addr->bytes[i] & 0xf];
+		*p++ = i < 15 ? '.' : '\0';
+	}
+}
+
+/* Is the HELO name fit for libspf2 (%{h}): printable, no longer than a
+ * name? */
+static bool
+helo_usable(const char *helo)
+{
+	size_t i;
+
+	for (i = 0; helo != NULL && helo[i] != '\0'; i++)
+		if (helo[i] <= ' ' || helo[i] > '~' || i >= ADDRESS_DOMAIN_MAX)
+			return false;
+	return helo != NULL && i > 0;
+}
+
+/* Run one evaluation of req within budget_ms. */
+static enum spf_result
+evaluate(SPF_request_t *req, unsigned budget_ms)
+{
 	SPF_response_t *resp = NULL;
 	enum spf_result result = ZM_SPF_TEMPERROR;
+
+	eval.deadline_ms = clock_monotonic_ms() + budget_ms;
+	SPF_request_query_mailfrom(req, &resp);
+	if (resp != NULL) {
+		result = map_result(SPF_response_result(resp));
+		SPF_response_free(resp);
+	}
+	/* A record broke a rule: whatever libspf2 made of the lookup we
+	 * failed, the record is in error.  Out of time: unknown. */
+	if (eval.refused != NULL)
+		result = ZM_SPF_PERMERROR;
+	else if (clock_monotonic_ms() >= eval.deadline_ms)
+		result = ZM_SPF_TEMPERROR;
+	return result;
+}
+
+enum spf_result
+spf_check(struct spf *s, const struct netaddr *addr, const char *helo,
+    const char *sender, unsigned budget_ms, struct resolver_quota *quota)
+{
+	char from[ADDRESS_MAX];
+	SPF_server_t *srv;
+	SPF_request_t *req;
+	enum spf_result result = ZM_SPF_PERMERROR;
 	struct in6_addr a6;
 	struct in_addr a4;
+	const char *at;
 	bool set;
 
-	if (addr == NULL || !bare_sender(sender, from, sizeof(from)))
+	memset(&eval, 0, sizeof(eval));
+	if (addr == NULL || !address_sender(sender, from))
 		return ZM_SPF_UNCHECKED;
+	/* RFC 7208 4.3: a malformed domain has no policy. */
+	at = strrchr(from, '@');
+	if (!address_is_hostname(at + 1, strlen(at + 1)))
+		return ZM_SPF_NONE;
 	if ((srv = server_get(s)) == NULL)
 		return ZM_SPF_TEMPERROR;
 	if ((req = SPF_request_new(srv)) == NULL) {
@@ -400,26 +484,25 @@ spf_check(struct spf *s, const struct netaddr *addr, const char *helo,
 		memcpy(&a6, addr->bytes, 16);
 		set = SPF_request_set_ipv6(req, a6) == SPF_E_SUCCESS;
 	}
-	if (helo != NULL && *helo != '\0')
+	eval.quota = quota;
+	if (!helo_usable(helo))
+		helo = NULL;
+	else
 		SPF_request_set_helo_dom(req, helo);
-	if (set && SPF_request_set_env_from(req, from) == 0) {
-		memset(&eval, 0, sizeof(eval));
-		eval.deadline_ms = monotonic_ms() + budget_ms;
-		SPF_request_query_mailfrom(req, &resp);
-		if (resp != NULL)
-			result = map_result(SPF_response_result(resp));
-		/* Out of time: whatever libspf2 made of the failed lookups,
-		 * the answer is unknown. */
-		if (monotonic_ms() >= eval.deadline_ms)
-			result = ZM_SPF_TEMPERROR;
-	} else {
-		result = ZM_SPF_PERMERROR;
-	}
-	if (resp != NULL)
-		SPF_response_free(resp);
+	values_set(from, at, addr, helo);
+	if (set && SPF_request_set_env_from(req, from) == 0)
+		result = evaluate(req, budget_ms);
 	SPF_request_free(req);
 	server_put(s, srv);
 	return result;
+}
+
+const char *
+spf_last_refusal(char domain[ADDRESS_DOMAIN_KEPT + 1])
+{
+	if (eval.refused != NULL)
+		memcpy(domain, eval.refused_domain, sizeof(eval.refused_domain));
+	return eval.refused;
 }
 
 const char *

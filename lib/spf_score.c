@@ -5,6 +5,8 @@
  * ("spf=fail"); softfail scores less ("spf=softfail").  pass, none,
  * neutral and errors (temperror, permerror, out of time) score nothing:
  * an error is unknown, and a customer's broken record is not evidence.
+ * A permerror is still named ("spf=permerror", no points): a record
+ * refused as hostile (spfrec.h) shows in the log that way.
  */
 #include "zmconfig.h"
 
@@ -18,6 +20,8 @@ spf_evaluate(const struct config *cfg, const struct signal_facts *f,
 		score_add(score, (int)cfg->sig.spf_fail_points, "spf=fail");
 	else if (f->spf == ZM_SPF_SOFTFAIL)
 		score_add(score, (int)cfg->sig.spf_softfail_points, "spf=softfail");
+	else if (f->spf == ZM_SPF_PERMERROR)
+		score_add(score, 0, "spf=permerror");
 }
 
 const struct signal signal_spf = { "spf", spf_evaluate };

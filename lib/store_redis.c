@@ -30,8 +30,11 @@
 #include <time.h>
 
 #include "breaker.h"
+#include "clock.h"
 #include "event.h"
+#include "hostaddr.h"
 #include "hostkey.h"
+#include "logesc.h"
 #include "store_redis.h"
 
 /*
@@ -168,6 +171,7 @@ static const char window_script[] =
     "return out\n";
 
 #define KEY_MAX		(64 + sizeof("block:") + USERKEY_MAX)
+#define HOST_REFRESH_S	60	/* a name's addresses looked up again */
 #define ARGS_MAX	(8 + 2 * STORE_WINDOWS_MAX)
 #define CACHE_SLOTS	1024
 #define POOL_MAX	256
@@ -199,6 +203,7 @@ struct redis_store {
 	struct store base;
 	const struct config *cfg;
 	struct config_redis_addr addr;
+	struct hostaddr *host;		/* TCP: the address's addresses */
 	char name[300];			/* "redis 127.0.0.1:6379", for logs */
 	struct loghook log;
 	struct breaker breaker;
@@ -226,15 +231,6 @@ enum outcome {
 	OUTCOME_REPLY_ERROR,	/* the connection is fine */
 	OUTCOME_IO_ERROR	/* the connection is not */
 };
-
-static uint64_t
-monotonic_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static struct timeval
 ms_timeval(unsigned ms)
@@ -273,7 +269,7 @@ wait_fd(int fd, short events, uint64_t deadline_ms)
 	int rc;
 
 	for (;;) {
-		if ((now = monotonic_ms()) >= deadline_ms)
+		if ((now = clock_monotonic_ms()) >= deadline_ms)
 			return false;
 		rc = poll(&p, 1, (int)(deadline_ms - now));
 		if (rc < 0 && errno == EINTR)
@@ -284,19 +280,23 @@ wait_fd(int fd, short events, uint64_t deadline_ms)
 }
 
 /*
- * Send n commands at once and read the n replies, all within timeout_ms:
- * a deadline for the whole exchange, not for each read, so a server that
- * answers a byte at a time cannot hold a decision either.  False, with
- * why, on an I/O error or a timeout; the connection is then unusable.
+ * Send n commands at once and read the n replies, all within timeout_ms
+ * and before the call's deadline: a deadline for the whole exchange, not
+ * for each read, so a server that answers a byte at a time cannot hold a
+ * decision either.  False, with why, on an I/O error or a timeout; the
+ * connection is then unusable.
  */
 static bool
 pipeline(redisContext *c, struct cmd *cmds, size_t n, redisReply **replies,
-    unsigned timeout_ms, char *why, size_t whylen)
+    unsigned timeout_ms, uint64_t call_deadline, char *why, size_t whylen)
 {
-	uint64_t deadline = monotonic_ms() + timeout_ms;
+	uint64_t deadline = clock_monotonic_ms() + timeout_ms;
 	int done = 0;
 	size_t i;
 	void *r;
+
+	if (deadline > call_deadline)
+		deadline = call_deadline;
 
 	memset(replies, 0, n * sizeof(*replies));
 	for (i = 0; i < n; i++)
@@ -331,8 +331,13 @@ timeout:
 	free_replies(replies, n);
 	return false;
 io_error:
-	snprintf(why, whylen, "%s", c->errstr[0] != '\0' ? c->errstr
-	    : "I/O error");
+	/* A protocol error quotes the server's bytes; the others are the
+	 * system's words ("Resource temporarily unavailable": a timeout). */
+	if (c->err == REDIS_ERR_PROTOCOL)
+		logesc(why, whylen, c->errstr);
+	else
+		snprintf(why, whylen, "%s", c->errstr[0] != '\0' ? c->errstr
+		    : "I/O error");
 	free_replies(replies, n);
 	return false;
 }
@@ -350,29 +355,79 @@ first_error(redisReply **replies, size_t n)
 	return NULL;
 }
 
+/* Milliseconds from now to a deadline, at least 1. */
+static unsigned
+ms_left(uint64_t deadline)
+{
+	uint64_t now = clock_monotonic_ms();
+
+	return deadline > now ? (unsigned)(deadline - now) : 1;
+}
+
+/*
+ * Connect to Redis by 127.0.0.1:6379, a name or unix:/path, within the
+ * connect timeout (and the call's deadline): a name's addresses come from
+ * its lookup thread (hostaddr.h), never from a lookup made here, so a
+ * resolver that does not answer costs no more than the timeout.  NULL
+ * with why ("connect: ...") on failure.
+ */
+static redisContext *
+connect_socket(struct redis_store *rs, uint64_t call_deadline, char *why,
+    size_t whylen)
+{
+	uint64_t deadline = clock_monotonic_ms() + rs->cfg->redis_connect_timeout_ms;
+	char addrs[HOSTADDR_MAX][INET6_ADDRSTRLEN], err[200];
+	redisContext *c = NULL;
+	unsigned n, i;
+
+	if (deadline > call_deadline)
+		deadline = call_deadline;
+	if (rs->addr.is_unix) {
+		c = redisConnectUnixWithTimeout(rs->addr.path,
+		    ms_timeval(ms_left(deadline)));
+		n = 1;
+	} else if ((n = hostaddr_get(rs->host, deadline, addrs, err,
+	    sizeof(err))) == 0) {
+		snprintf(why, whylen, "connect: %s", err);
+		return NULL;
+	}
+	for (i = 0; !rs->addr.is_unix && i < n; i++) {
+		if (c != NULL)
+			redisFree(c);
+		c = redisConnectWithTimeout(addrs[i], rs->addr.port,
+		    ms_timeval(ms_left(deadline)));
+		if (c != NULL && !c->err)
+			break;
+	}
+	if (c != NULL && !c->err)
+		return c;
+	snprintf(why, whylen, "connect: %s", c != NULL ? c->errstr
+	    : "out of memory");
+	if (c != NULL)
+		redisFree(c);
+	if (!rs->addr.is_unix)
+		hostaddr_refresh(rs->host);
+	return NULL;
+}
+
 /* A new connection, authenticated, on the right database, with the
  * script loaded (one round trip after the connect); NULL with why on
  * failure, and *sha set on success. */
 static redisContext *
-connect_one(struct redis_store *rs, char *sha, char *why, size_t whylen)
+connect_one(struct redis_store *rs, char *sha, uint64_t call_deadline,
+    char *why, size_t whylen)
 {
 	static const char *const what[] = { "AUTH", "SELECT", "SCRIPT LOAD" };
 	const struct config *cfg = rs->cfg;
-	struct timeval ctv = ms_timeval(cfg->redis_connect_timeout_ms);
 	struct cmd cmds[3];
 	redisReply *replies[3];
 	const char *step[3];
 	redisContext *c;
 	size_t n = 0, i;
-	char db[16];
+	char db[16], text[200];
 
-	c = rs->addr.is_unix ? redisConnectUnixWithTimeout(rs->addr.path, ctv)
-	    : redisConnectWithTimeout(rs->addr.host, rs->addr.port, ctv);
-	if (c == NULL || c->err) {
-		snprintf(why, whylen, "connect: %s",
-		    c != NULL ? c->errstr : "out of memory");
-		goto fail;
-	}
+	if ((c = connect_socket(rs, call_deadline, why, whylen)) == NULL)
+		return NULL;
 	/* The deadline of each exchange is ours (pipeline()); the socket
 	 * timeout only stops a write from blocking for ever. */
 	redisSetTimeout(c, ms_timeval(cfg->redis_timeout_ms));
@@ -394,11 +449,13 @@ connect_one(struct redis_store *rs, char *sha, char *why, size_t whylen)
 	cmd_add(&cmds[n], "SCRIPT");
 	cmd_add(&cmds[n], "LOAD");
 	cmd_add(&cmds[n++], window_script);
-	if (!pipeline(c, cmds, n, replies, cfg->redis_timeout_ms, why, whylen))
+	if (!pipeline(c, cmds, n, replies, cfg->redis_timeout_ms, call_deadline,
+	    why, whylen))
 		goto fail;
 	for (i = 0; i < n; i++) {
 		if (replies[i]->type == REDIS_REPLY_ERROR) {
-			snprintf(why, whylen, "%s: %s", step[i], replies[i]->str);
+			snprintf(why, whylen, "%s: %s", step[i], logesc(text,
+			    sizeof(text), replies[i]->str));
 			free_replies(replies, n);
 			goto fail;
 		}
@@ -449,7 +506,7 @@ is_timeout(const char *why)
 static void
 note_failure(struct redis_store *rs, const char *why, bool timeout)
 {
-	if (breaker_failure(&rs->breaker, monotonic_ms(), timeout) !=
+	if (breaker_failure(&rs->breaker, clock_monotonic_ms(), timeout) !=
 	    BREAKER_LOST)
 		return;
 	loghook_say(&rs->log, LOG_WARNING, "%s: unreachable: %s; fallback %s",
@@ -463,14 +520,14 @@ note_failure(struct redis_store *rs, const char *why, bool timeout)
  * pool_put().
  */
 static redisContext *
-pool_get(struct redis_store *rs)
+pool_get(struct redis_store *rs, uint64_t call_deadline)
 {
-	uint64_t deadline = monotonic_ms() + rs->cfg->redis_timeout_ms;
+	uint64_t deadline = clock_monotonic_ms() + rs->cfg->redis_timeout_ms;
 	struct timespec until;
 	redisContext *c = NULL;
 	char why[256], sha[41] = "";
 
-	if (!breaker_allow(&rs->breaker, monotonic_ms())) {
+	if (!breaker_allow(&rs->breaker, clock_monotonic_ms())) {
 		store_fail("%s: unreachable, not tried (circuit open)", rs->name);
 		return NULL;
 	}
@@ -483,7 +540,7 @@ pool_get(struct redis_store *rs)
 	}
 	pthread_mutex_lock(&rs->pool_lock);
 	while (rs->nidle == 0 && rs->nopen >= rs->cfg->redis_connections &&
-	    monotonic_ms() < deadline)
+	    clock_monotonic_ms() < deadline)
 		pthread_cond_timedwait(&rs->pool_freed, &rs->pool_lock, &until);
 	if (rs->nidle > 0)
 		c = rs->idle[--rs->nidle];
@@ -499,7 +556,7 @@ pool_get(struct redis_store *rs)
 	if (c != NULL)
 		return c;
 
-	if ((c = connect_one(rs, sha, why, sizeof(why))) == NULL) {
+	if ((c = connect_one(rs, sha, call_deadline, why, sizeof(why))) == NULL) {
 		pthread_mutex_lock(&rs->pool_lock);
 		rs->nopen--;
 		pthread_cond_signal(&rs->pool_freed);
@@ -523,7 +580,7 @@ pool_put(struct redis_store *rs, redisContext *c, enum outcome outcome,
     const char *why)
 {
 	if (outcome == OUTCOME_OK) {
-		if (breaker_success(&rs->breaker, monotonic_ms()) == BREAKER_BACK)
+		if (breaker_success(&rs->breaker, clock_monotonic_ms()) == BREAKER_BACK)
 			loghook_say(&rs->log, LOG_NOTICE, "%s: answering again",
 			    rs->name);
 	}
@@ -552,14 +609,14 @@ pool_put(struct redis_store *rs, redisContext *c, enum outcome outcome,
  */
 static bool
 exchange_on(struct redis_store *rs, redisContext *c, struct cmd *cmds,
-    size_t n, redisReply **replies)
+    size_t n, redisReply **replies, uint64_t call_deadline)
 {
 	char why[256];
 
 	atomic_fetch_add(&rs->round_trips, 1);
 	atomic_fetch_add(&rs->commands, n);
-	if (pipeline(c, cmds, n, replies, rs->cfg->redis_timeout_ms, why,
-	    sizeof(why)))
+	if (pipeline(c, cmds, n, replies, rs->cfg->redis_timeout_ms,
+	    call_deadline, why, sizeof(why)))
 		return true;
 	pool_put(rs, c, OUTCOME_IO_ERROR, why);
 	return false;
@@ -572,11 +629,25 @@ exchange_on(struct redis_store *rs, redisContext *c, struct cmd *cmds,
  */
 static redisContext *
 exchange(struct redis_store *rs, struct cmd *cmds, size_t n,
-    redisReply **replies)
+    redisReply **replies, uint64_t call_deadline)
 {
-	redisContext *c = pool_get(rs);
+	redisContext *c = pool_get(rs, call_deadline);
 
-	return c != NULL && exchange_on(rs, c, cmds, n, replies) ? c : NULL;
+	return c != NULL && exchange_on(rs, c, cmds, n, replies, call_deadline)
+	    ? c : NULL;
+}
+
+/*
+ * The deadline of one call of the store, whatever it takes: a connection
+ * to come free (T), one to be made (C) and set up (T), one exchange (T),
+ * and a -NOSCRIPT answered again within the same bound: T + C + 2T, at
+ * most 8 s with the bounds of the options (zombie-milter(8), WAITING).
+ */
+static uint64_t
+call_deadline(const struct redis_store *rs)
+{
+	return clock_monotonic_ms() + 3 * (uint64_t)rs->cfg->redis_timeout_ms +
+	    rs->cfg->redis_connect_timeout_ms;
 }
 
 /* Give c back; why is NULL if its replies made sense, else what was
@@ -589,16 +660,14 @@ done(struct redis_store *rs, redisContext *c, const char *why)
 	return why == NULL ? STORE_OK : STORE_ERROR;
 }
 
-/* Why a set of replies is no good: the first error reply's text. */
+/* Why a set of replies is no good: the first error reply's text, escaped
+ * as client text is (the server's bytes go to the log). */
 static const char *
 error_text(redisReply **replies, size_t n, char *buf, size_t len)
 {
 	const redisReply *err = first_error(replies, n);
 
-	if (err == NULL)
-		return NULL;
-	snprintf(buf, len, "%s", err->str);
-	return buf;
+	return err != NULL ? logesc(buf, len, err->str) : NULL;
 }
 
 static void
@@ -761,6 +830,7 @@ redis_rate_update(struct store *st, const char *const keys[], size_t n,
 	struct obs_args oa;
 	const redisReply *first;
 	bool fp = obs != NULL && obs->fp != NULL && obs->cross_host_bulk;
+	uint64_t deadline = call_deadline(rs);
 	const char *why;
 	redisContext *c;
 	char text[256];
@@ -782,7 +852,7 @@ redis_rate_update(struct store *st, const char *const keys[], size_t n,
 		make_key(rs, fpkey, "fp", obs->fp);
 	ncmds = rate_cmds(rs, cmds, sha[0] != '\0' ? sha : NULL, rkeys, n, nums,
 	    obs != NULL ? &oa : NULL, fp ? fpkey : NULL, obs);
-	if ((c = exchange(rs, cmds, ncmds, replies)) == NULL)
+	if ((c = exchange(rs, cmds, ncmds, replies, deadline)) == NULL)
 		return STORE_ERROR;
 	first = first_error(replies, ncmds);
 	if (first != NULL && strncmp(first->str, "NOSCRIPT", 8) == 0) {
@@ -790,7 +860,7 @@ redis_rate_update(struct store *st, const char *const keys[], size_t n,
 		free_replies(replies, ncmds);
 		rate_cmds(rs, cmds, NULL, rkeys, n, nums,
 		    obs != NULL ? &oa : NULL, fp ? fpkey : NULL, obs);
-		if (!exchange_on(rs, c, cmds, ncmds, replies))
+		if (!exchange_on(rs, c, cmds, ncmds, replies, deadline))
 			return STORE_ERROR;
 	}
 	why = error_text(replies, ncmds, text, sizeof(text));
@@ -884,7 +954,7 @@ redis_block_find(struct store *st, const char *const keys[], size_t n,
 	struct cmd cmds[STORE_SUBJECTS_MAX];
 	redisReply *replies[STORE_SUBJECTS_MAX];
 	size_t k, ask[STORE_SUBJECTS_MAX], nask = 0;
-	uint64_t now_ms = monotonic_ms();
+	uint64_t now_ms = clock_monotonic_ms();
 	struct store_block block;
 	bool blocked, found = false;
 	const char *why;
@@ -909,7 +979,7 @@ redis_block_find(struct store *st, const char *const keys[], size_t n,
 		cmd_add(&cmds[k], "HGETALL");
 		cmd_add(&cmds[k], rkeys[k]);
 	}
-	if ((c = exchange(rs, cmds, nask, replies)) == NULL)
+	if ((c = exchange(rs, cmds, nask, replies, call_deadline(rs))) == NULL)
 		return STORE_ERROR;
 	why = error_text(replies, nask, text, sizeof(text));
 	for (k = 0; why == NULL && k < nask; k++)
@@ -1015,7 +1085,7 @@ redis_quarantine(struct store *st, const struct store_quarantine *q)
 	cmd_add(&cmds[n], events);
 	cmd_add(&cmds[n++], json);
 
-	c = exchange(rs, cmds, n, replies);
+	c = exchange(rs, cmds, n, replies, call_deadline(rs));
 	free(json);
 	if (c == NULL)
 		return STORE_ERROR;
@@ -1031,7 +1101,7 @@ redis_quarantine(struct store *st, const struct store_quarantine *q)
 		return STORE_ERROR;
 	for (k = 0; k < STORE_SUBJECTS_MAX; k++)
 		if (q->keys[k] != NULL)
-			cache_store(rs, q->keys[k], monotonic_ms(), true, &block);
+			cache_store(rs, q->keys[k], clock_monotonic_ms(), true, &block);
 	return STORE_OK;
 }
 
@@ -1046,6 +1116,7 @@ redis_free(struct store *st)
 	    atomic_load(&rs->round_trips), atomic_load(&rs->commands));
 	for (i = 0; i < rs->nidle; i++)
 		redisFree(rs->idle[i]);
+	hostaddr_free(rs->host);
 	breaker_destroy(&rs->breaker);
 	pthread_cond_destroy(&rs->pool_freed);
 	pthread_mutex_destroy(&rs->pool_lock);
@@ -1072,7 +1143,8 @@ store_redis_new(const struct config *cfg, const struct loghook *log)
 	rs->base.ops = &redis_ops;
 	rs->cfg = cfg;
 	rs->log = *log;
-	if (!config_redis_address(cfg->redis, &rs->addr)) {
+	if (!config_redis_address(cfg->redis, &rs->addr) || (!rs->addr.is_unix &&
+	    (rs->host = hostaddr_new(rs->addr.host, HOST_REFRESH_S)) == NULL)) {
 		free(rs);
 		return NULL;
 	}

@@ -33,14 +33,34 @@ struct conn {
 };
 
 static struct session_env env;
+
+/*
+ * Shutdown.  Once smfi_main() has returned, main() frees the environment
+ * (config, engine, lookups) only when no callback is running and no
+ * connection holds a session; a connection accepted just before the stop
+ * may still get callbacks after that.  So every callback passes a gate:
+ * it counts itself in `active`, and a callback of a connection that has
+ * no session yet makes none once `stopping` is set, and touches nothing
+ * but the counters.  With sequentially consistent atomics either the
+ * callback sees `stopping`, or main() sees it active and waits; so
+ * main() reads `active` before `open_conns`: once no callback is active,
+ * every session made before the stop is counted in `open_conns`.
+ */
 static atomic_long open_conns;	/* contexts not yet freed at close */
+static atomic_long active;	/* callbacks running */
+static atomic_bool stopping;
 
+/* Enter a callback: the connection, made at its first callback if make;
+ * NULL if there is none, memory ran out or the daemon is stopping.
+ * Every callback that enters leaves with leave(). */
 static struct conn *
-conn_get(SMFICTX *ctx)
+enter(SMFICTX *ctx, bool make)
 {
-	struct conn *conn = smfi_getpriv(ctx);
+	struct conn *conn;
 
-	if (conn != NULL || (conn = calloc(1, sizeof(*conn))) == NULL)
+	atomic_fetch_add(&active, 1);
+	if ((conn = smfi_getpriv(ctx)) != NULL || !make ||
+	    atomic_load(&stopping) || (conn = calloc(1, sizeof(*conn))) == NULL)
 		return conn;
 	if ((conn->session = session_new(&env)) == NULL ||
 	    smfi_setpriv(ctx, conn) != MI_SUCCESS) {
@@ -50,6 +70,13 @@ conn_get(SMFICTX *ctx)
 	}
 	atomic_fetch_add(&open_conns, 1);
 	return conn;
+}
+
+static sfsistat
+leave(sfsistat rc)
+{
+	atomic_fetch_sub(&active, 1);
+	return rc;
 }
 
 /* The one decision line: see zombie-milter(8), "Reading the log". */
@@ -102,16 +129,17 @@ zm_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     unsigned long f2, unsigned long f3, unsigned long *pf0,
     unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
 {
-	/* The MTA skips what it can (negotiate.h). */
-	const unsigned long want = ZM_NEGOTIATE_STEPS |
-	    (session_wants_helo(&env) ? SMFIP_NR_HELO : SMFIP_NOHELO) |
-	    (session_wants_body(&env) ? 0 : SMFIP_NOBODY);
-	struct conn *conn = conn_get(ctx);
+	struct conn *conn = enter(ctx, true);
+	unsigned long want;
 
 	(void)f2;
 	(void)f3;
 	if (conn == NULL)
-		return SMFIS_TEMPFAIL;
+		return leave(SMFIS_TEMPFAIL);
+	/* The MTA skips what it can (negotiate.h). */
+	want = ZM_NEGOTIATE_STEPS |
+	    (session_wants_helo(&env) ? SMFIP_NR_HELO : SMFIP_NOHELO) |
+	    (session_wants_body(&env) ? 0 : SMFIP_NOBODY);
 	*pf0 = f0 & SMFIF_ADDHDRS;
 	*pf1 = f1 & want;
 	*pf2 = *pf3 = 0;
@@ -119,65 +147,65 @@ zm_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	conn->nr_helo = (*pf1 & SMFIP_NR_HELO) != 0;
 	conn->skip = (*pf1 & SMFIP_SKIP) != 0;
 	zm_negotiate_macros(ctx);
-	return SMFIS_CONTINUE;
+	return leave(SMFIS_CONTINUE);
 }
 
 static sfsistat
 zm_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 {
-	struct conn *conn = conn_get(ctx);
+	struct conn *conn = enter(ctx, true);
 	struct netaddr addr;
 	bool known;
 
 	(void)hostname;	/* client-supplied via reverse DNS: not trusted */
 	if (conn == NULL)
-		return SMFIS_TEMPFAIL;
+		return leave(SMFIS_TEMPFAIL);
 	known = netaddr_from_sockaddr(hostaddr, &addr);
-	return session_connect(conn->session, known ? &addr : NULL,
-	    smfi_getsymval(ctx, "j")) ? SMFIS_CONTINUE : SMFIS_ACCEPT;
+	return leave(session_connect(conn->session, known ? &addr : NULL,
+	    smfi_getsymval(ctx, "j")) ? SMFIS_CONTINUE : SMFIS_ACCEPT);
 }
 
 static sfsistat
 zm_helo(SMFICTX *ctx, char *name)
 {
-	struct conn *conn = conn_get(ctx);
+	struct conn *conn = enter(ctx, true);
 
 	if (conn == NULL)
-		return SMFIS_TEMPFAIL;
+		return leave(SMFIS_TEMPFAIL);
 	session_helo(conn->session, name);
-	return conn->nr_helo ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+	return leave(conn->nr_helo ? SMFIS_NOREPLY : SMFIS_CONTINUE);
 }
 
 static sfsistat
 zm_envfrom(SMFICTX *ctx, char **argv)
 {
-	struct conn *conn = conn_get(ctx);
+	struct conn *conn = enter(ctx, true);
 	struct engine_decision d;
 	sfsistat rc;
 
 	if (conn == NULL)
-		return SMFIS_TEMPFAIL;
+		return leave(SMFIS_TEMPFAIL);
 	if (!session_mail(conn->session, argv != NULL ? argv[0] : NULL,
 	    smfi_getsymval(ctx, "{auth_authen}"), smfi_getsymval(ctx, "i"), &d))
-		return SMFIS_CONTINUE;
+		return leave(SMFIS_CONTINUE);
 	rc = reply(ctx, conn->session, &d);
 	log_decision(conn->session, &d, "mail");
-	return rc;
+	return leave(rc);
 }
 
 static sfsistat
 zm_envrcpt(SMFICTX *ctx, char **argv)
 {
-	struct conn *conn = conn_get(ctx);
+	struct conn *conn = enter(ctx, true);
 	const char *mailer;
 
 	if (conn == NULL)
-		return SMFIS_TEMPFAIL;
+		return leave(SMFIS_TEMPFAIL);
 	/* A recipient the MTA refused comes with the "error" mailer. */
 	mailer = smfi_getsymval(ctx, "{rcpt_mailer}");
 	session_rcpt(conn->session, argv != NULL ? argv[0] : NULL,
 	    mailer != NULL && strcmp(mailer, "error") == 0);
-	return conn->nr_rcpt ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+	return leave(conn->nr_rcpt ? SMFIS_NOREPLY : SMFIS_CONTINUE);
 }
 
 /* Answered only to keep Postfix from stalling: see negotiate.h. */
@@ -191,45 +219,44 @@ zm_data(SMFICTX *ctx)
 static sfsistat
 zm_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 {
-	struct conn *conn = conn_get(ctx);
+	struct conn *conn = enter(ctx, true);
 
 	if (conn == NULL)
-		return SMFIS_TEMPFAIL;
-	if (!session_body(conn->session, chunk, len) && conn->skip)
-		return SMFIS_SKIP;
-	return SMFIS_CONTINUE;
+		return leave(SMFIS_TEMPFAIL);
+	return leave(!session_body(conn->session, chunk, len) && conn->skip
+	    ? SMFIS_SKIP : SMFIS_CONTINUE);
 }
 
 static sfsistat
 zm_eom(SMFICTX *ctx)
 {
-	struct conn *conn = conn_get(ctx);
+	struct conn *conn = enter(ctx, true);
 	struct engine_decision d;
 	sfsistat rc;
 
 	if (conn == NULL)
-		return SMFIS_TEMPFAIL;
+		return leave(SMFIS_TEMPFAIL);
 	session_eom(conn->session, smfi_getsymval(ctx, "i"), &d);
 	rc = reply(ctx, conn->session, &d);
 	log_decision(conn->session, &d, NULL);
 	session_abort(conn->session);
-	return rc;
+	return leave(rc);
 }
 
 static sfsistat
 zm_abort(SMFICTX *ctx)
 {
-	struct conn *conn = smfi_getpriv(ctx);
+	struct conn *conn = enter(ctx, false);
 
 	if (conn != NULL)
 		session_abort(conn->session);
-	return SMFIS_CONTINUE;
+	return leave(SMFIS_CONTINUE);
 }
 
 static sfsistat
 zm_close(SMFICTX *ctx)
 {
-	struct conn *conn = smfi_getpriv(ctx);
+	struct conn *conn = enter(ctx, false);
 
 	if (conn != NULL) {
 		session_free(conn->session);
@@ -237,7 +264,7 @@ zm_close(SMFICTX *ctx)
 		smfi_setpriv(ctx, NULL);
 		atomic_fetch_sub(&open_conns, 1);
 	}
-	return SMFIS_CONTINUE;
+	return leave(SMFIS_CONTINUE);
 }
 
 static struct smfiDesc desc = {
@@ -265,8 +292,9 @@ callbacks_init(const struct config *c, struct engine *e)
 }
 
 void
-callbacks_use_lookups(struct dnsbl *d, struct spf *s)
+callbacks_use_lookups(struct resolver *r, struct dnsbl *d, struct spf *s)
 {
+	env.resolver = r;
 	env.dnsbl = d;
 	env.spf = s;
 }
@@ -277,11 +305,9 @@ callbacks_drain(unsigned timeout_ms)
 	const struct timespec tick = { 0, 50 * 1000 * 1000 };
 	unsigned waited;
 
-	for (waited = 0; atomic_load(&open_conns) > 0 && waited < timeout_ms;
-	    waited += 50)
+	atomic_store(&stopping, true);
+	for (waited = 0; (atomic_load(&active) > 0 ||
+	    atomic_load(&open_conns) > 0) && waited < timeout_ms; waited += 50)
 		nanosleep(&tick, NULL);
-	/* A connection accepted just before the stop may not have reached
-	 * its first callback yet: look once more after a moment. */
-	nanosleep(&(struct timespec){ 0, 250 * 1000 * 1000 }, NULL);
-	return atomic_load(&open_conns) == 0;
+	return atomic_load(&active) == 0 && atomic_load(&open_conns) == 0;
 }

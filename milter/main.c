@@ -254,13 +254,16 @@ struct lookups {
 static void
 start_lookups(const struct config *cfg, struct lookups *l)
 {
+	const struct resolver_options ro = {
+		(const char *const *)cfg->dns_forwarders, cfg->ndns_forwarders,
+		cfg->dns_cache_size, cfg->dns_max_queries, news
+	};
 	char err[256];
 
 	memset(l, 0, sizeof(*l));
 	if (cfg->nzones == 0 && !cfg->sig.spf)
 		return;
-	l->resolver = resolver_new((const char *const *)cfg->dns_forwarders,
-	    cfg->ndns_forwarders, cfg->dns_cache_size, err, sizeof(err));
+	l->resolver = resolver_new(&ro, err, sizeof(err));
 	if (l->resolver == NULL)
 		fatal("dns: %s%s", err, "");
 	if (cfg->nzones > 0 && (l->dnsbl = dnsbl_new(cfg->zones, cfg->nzones,
@@ -328,12 +331,14 @@ listener_nodelay(void)
 static int
 run_tests(struct config *cfg, const char *file)
 {
-	struct session_env env = { cfg, make_engine(cfg, NULL), NULL, NULL };
+	struct session_env env = { cfg, make_engine(cfg, NULL), NULL, NULL,
+	    NULL };
 	struct lookups l;
 	int rc;
 
 	log_open(true, LOG_WARNING);
 	start_lookups(cfg, &l);
+	env.resolver = l.resolver;
 	env.dnsbl = l.dnsbl;
 	env.spf = l.spf;
 	rc = testmode_run(&env, file, stdout, stderr);
@@ -407,7 +412,7 @@ main(int argc, char **argv)
 
 	/* Threads start only now, in the daemon (a fork keeps none). */
 	start_lookups(cfg, &lookups);
-	callbacks_use_lookups(lookups.dnsbl, lookups.spf);
+	callbacks_use_lookups(lookups.resolver, lookups.dnsbl, lookups.spf);
 	log_write(LOG_NOTICE, "starting: socket %s, mode %s, config %s, "
 	    "store %s", sock,
 	    cfg->mode == CONFIG_MODE_MONITOR ? "monitor" : "enforce",
@@ -420,14 +425,17 @@ main(int argc, char **argv)
 		unlink(cfg->pid_file);
 	/* smfi_main() does not wait for open connections: free what their
 	 * callbacks use only once they are gone. */
-	if (callbacks_drain(5000)) {
-		stop_lookups(&lookups);
-		engine_free(engine);
-		fingerprint_cleanup();
-		config_free(cfg);
-	} else {
+	if (!callbacks_drain(5000)) {
+		/* Callbacks may still run: free nothing, and skip the exit
+		 * handlers (OpenSSL's cleanup) they could run into. */
 		log_write(LOG_WARNING, "connections still open at exit");
+		log_close();
+		_exit(rc == MI_SUCCESS ? 0 : 1);
 	}
+	stop_lookups(&lookups);
+	engine_free(engine);
+	fingerprint_cleanup();
+	config_free(cfg);
 	log_close();
 	return rc == MI_SUCCESS ? 0 : 1;
 }

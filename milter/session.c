@@ -8,21 +8,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "address.h"
 #include "behaviour.h"
 #include "fingerprint.h"
 #include "hostkey.h"
+#include "log.h"
 #include "logesc.h"
+#include "resolver.h"
 #include "session.h"
 
 #define QUEUE_ID_MAX	64
 #define NAME_MAX_LEN	255
-#define SENDER_MAX	320
 #define BODY_HASHED_MAX	(1024 * 1024)	/* the rest is skipped */
 
 struct message {
 	char user[USERKEY_MAX];		/* "" if not authenticated */
 	char queue_id[QUEUE_ID_MAX];	/* as the MTA sent it, unescaped */
-	char from[SENDER_MAX + 1];	/* "" for the null sender */
+	char from[ADDRESS_MAX];		/* address_sender(); "" if none */
 	unsigned rcpts;
 	unsigned rejected;
 	struct domain_set domains;
@@ -40,6 +42,7 @@ struct session {
 	char mta_name[NAME_MAX_LEN + 1];
 	struct dnsbl_lookups *client;	/* started at CONNECT */
 	struct dnsbl_lookups *helo_lookups;	/* started at HELO */
+	struct resolver_quota *quota;	/* NULL without DNS lookups */
 	struct message msg;
 };
 
@@ -48,8 +51,14 @@ session_new(const struct session_env *env)
 {
 	struct session *s = calloc(1, sizeof(*s));
 
-	if (s != NULL)
-		s->env = env;
+	if (s == NULL)
+		return NULL;
+	s->env = env;
+	if (env->resolver != NULL &&
+	    (s->quota = resolver_quota_new(SESSION_QUERIES_MAX)) == NULL) {
+		free(s);
+		return NULL;
+	}
 	return s;
 }
 
@@ -72,6 +81,8 @@ session_free(struct session *s)
 		dnsbl_lookups_free(s->env->dnsbl, s->client);
 		dnsbl_lookups_free(s->env->dnsbl, s->helo_lookups);
 	}
+	if (s->quota != NULL)
+		resolver_quota_free(s->env->resolver, s->quota);
 	free(s);
 }
 
@@ -82,7 +93,34 @@ lookups_renew(struct session *s, struct dnsbl_lookups *old)
 	if (s->env->dnsbl == NULL)
 		return NULL;
 	dnsbl_lookups_free(s->env->dnsbl, old);
-	return dnsbl_lookups_new();
+	return dnsbl_lookups_new(s->quota);
+}
+
+/* Say once per session that its DNS queries hit their cap. */
+static void
+quota_report(const struct session *s)
+{
+	char qid[SESSION_QID_MAX];
+
+	if (s->quota != NULL && resolver_quota_newly_hit(s->quota))
+		log_write(LOG_WARNING, "%s: host %s: more than %u DNS queries in "
+		    "flight in one session; its further lookups are unknown",
+		    session_queue_id(s, qid), s->host[0] ? s->host : "-",
+		    SESSION_QUERIES_MAX);
+}
+
+/* Say, at debug level, which record made SPF a permerror and why. */
+static void
+spf_report(const struct session *s)
+{
+	char domain[ADDRESS_DOMAIN_KEPT + 1], esc[4 * sizeof(domain)];
+	char qid[SESSION_QID_MAX];
+	const char *why = spf_last_refusal(domain);
+
+	if (why != NULL)
+		log_write(LOG_DEBUG, "%s: spf: the record of %s is refused: %s",
+		    session_queue_id(s, qid), logesc(esc, sizeof(esc), domain),
+		    why);
 }
 
 /* Copy a client-supplied name if it fits, else keep none. */
@@ -135,6 +173,7 @@ session_helo(struct session *s, const char *name)
 	    s->helo[0] != '\0')
 		dnsbl_start_domain(s->env->dnsbl, s->helo_lookups, DNSBL_HELO,
 		    s->helo);
+	quota_report(s);
 }
 
 static void
@@ -168,18 +207,21 @@ session_mail(struct session *s, const char *from, const char *login,
 {
 	const struct session_env *env = s->env;
 	struct engine_message m;
-	char domain[NAME_MAX_LEN + 1];
+	char domain[ADDRESS_DOMAIN_KEPT + 1];
 
 	msg_reset(s);
 	msg_take_queue_id(&s->msg, queue_id);
-	take_name(s->msg.from, sizeof(s->msg.from), from);
-	if (env->dnsbl != NULL && dnsbl_sender_domain(s->msg.from, domain,
-	    sizeof(domain)) && (s->msg.from_lookups = dnsbl_lookups_new())
-	    != NULL)
+	/* Whatever the local part, the domain is kept: a long or quoted
+	 * one must not hide the sender domain from any signal. */
+	address_sender(from, s->msg.from);
+	if (env->dnsbl != NULL && address_domain(s->msg.from, domain,
+	    sizeof(domain)) && (s->msg.from_lookups =
+	    dnsbl_lookups_new(s->quota)) != NULL)
 		dnsbl_start_domain(env->dnsbl, s->msg.from_lookups,
 		    DNSBL_MAIL_FROM, domain);
 	if (env->spf != NULL && s->has_addr && s->msg.from[0] != '\0')
-		spf_prefetch(env->spf, s->msg.from);
+		spf_prefetch(env->spf, s->msg.from, s->quota);
+	quota_report(s);
 	if (session_wants_body(env))
 		s->msg.fp = fingerprint_new();
 	if (!hostkey_user(login, s->msg.user))
@@ -251,9 +293,11 @@ session_eom(struct session *s, const char *queue_id,
 	msg_take_queue_id(&s->msg, queue_id);
 	m = msg_facts(s);
 	/* SPF first: its lookups overlap the DNSBL answers still coming. */
-	if (env->spf != NULL && s->has_addr && m.from != NULL)
+	if (env->spf != NULL && s->has_addr && m.from != NULL) {
 		m.spf = spf_check(env->spf, &s->addr, m.helo, m.from,
-		    env->cfg->sig.spf_budget_ms);
+		    env->cfg->sig.spf_budget_ms, s->quota);
+		spf_report(s);
+	}
 	if (s->msg.fp != NULL && fingerprint_final(s->msg.fp, fp))
 		m.fp = fp;
 	s->msg.fp = NULL;
@@ -265,6 +309,7 @@ session_eom(struct session *s, const char *queue_id,
 		    env->cfg->dns_budget_ms, results);
 		m.dnsbl = results;
 	}
+	quota_report(s);
 	engine_decide(env->engine, &m, d);
 }
 

@@ -9,6 +9,10 @@
  * the engine for the verdict, so a transaction tried with -t is judged
  * exactly as the same one through an MTA.
  *
+ * Each session may have at most SESSION_QUERIES_MAX DNS queries in
+ * flight (resolver.h): a client looping EHLO or MAIL/RSET with fresh names
+ * gets unknown answers past that, logged once per session.
+ *
  * A session is used by one thread at a time; the environment it is made
  * with is shared and must outlive it.
  */
@@ -24,9 +28,12 @@
 #include "netaddr.h"
 #include "spf.h"
 
+#define SESSION_QUERIES_MAX	64
+
 struct session_env {
 	const struct config *cfg;
 	struct engine *engine;
+	struct resolver *resolver;	/* NULL without DNS lookups */
 	struct dnsbl *dnsbl;		/* NULL without DNSBL zones */
 	struct spf *spf;		/* NULL without SPF */
 };

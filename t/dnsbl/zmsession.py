@@ -2,12 +2,15 @@
 """zmsession.py -- one milter session of the DNSBL tests (raw client, see
 t/proto/rawmilter.py), timed.
 
-    zmsession.py [--helo NAME] [--from ADDR] [--rcpts N] ADDRESS QID...
+    zmsession.py [--helo NAME] [--helo-loop N [--loop-base DOMAIN]]
+                 [--from ADDR] [--rcpts N] ADDRESS QID...
 
 Connects to the milter on 127.0.0.1:$ZM_PORT, sends the connection info of
 a client at ADDRESS (IPv4 -> family '4', IPv6 -> family '6', host name
 "client.example.net"), HELO NAME when given (and the milter asked for
-HELO), then one message per QID ("i" macro at MAIL = QID, MAIL FROM
+HELO) -- or with --helo-loop, N HELOs of fresh names h1.DOMAIN, h2...
+(DOMAIN loop.example.net unless given) as a hostile client looping EHLO
+would --, then one message per QID ("i" macro at MAIL = QID, MAIL FROM
 <ADDR>, N recipients, a small header and body, end of message).  Prints
 one line per message:
 
@@ -44,11 +47,18 @@ def result(cmd):
 
 
 def main(argv):
-    helo, sender, rcpts, args = None, "sender@example.org", 1, []
+    helo, sender, rcpts, args, loop = None, "sender@example.org", 1, [], 0
+    base = "loop.example.net"
     i = 1
     while i < len(argv):
         if argv[i] == "--helo":
             helo = argv[i + 1]
+            i += 2
+        elif argv[i] == "--helo-loop":
+            loop = int(argv[i + 1])
+            i += 2
+        elif argv[i] == "--loop-base":
+            base = argv[i + 1]
             i += 2
         elif argv[i] == "--from":
             sender = argv[i + 1]
@@ -84,8 +94,10 @@ def main(argv):
     cmd, data = m.connect("client.example.net", family, 25, addr.encode())
     if cmd is not None and cmd != b"c":
         return stop_all("connect", cmd, data)
-    if helo is not None:
-        cmd, data = m.helo(helo.encode())
+    helos = [helo] if helo is not None else []
+    helos += ["h%d.%s" % (n, base) for n in range(1, loop + 1)]
+    for name in helos:
+        cmd, data = m.helo(name.encode())
         if cmd is not None and cmd != b"c":
             return stop_all("helo", cmd, data)
     for q in qids:

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""dns_blackhole.py PORT READY-FILE -- a DNS server on 127.0.0.1:PORT that
+"""dns_blackhole.py PORT READY-FILE [ADDRESS] -- a DNS server on
+ADDRESS:PORT (default 127.0.0.1; a loopback address only) that
 reads every query and never answers (UDP; a TCP connection is accepted and
 held silent too).  PORT 0 picks a free port.  Once bound it writes the port
 number to READY-FILE.  Prints one line per datagram, "UNIXTIME QNAME",
@@ -30,13 +31,16 @@ def hold_tcp(t):
 
 def main():
     port, ready = int(sys.argv[1]), sys.argv[2]
+    addr = sys.argv[3] if len(sys.argv) > 3 else "127.0.0.1"
+    if not addr.startswith("127."):
+        sys.exit("dns_blackhole.py: loopback addresses only")
     u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    u.bind(("127.0.0.1", port))
+    u.bind((addr, port))
     port = u.getsockname()[1]
     t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        t.bind(("127.0.0.1", port))
+        t.bind((addr, port))
         t.listen(16)
         threading.Thread(target=hold_tcp, args=(t,), daemon=True).start()
     except OSError:

@@ -32,6 +32,13 @@
 #                           that reads queries and never answers
 #                           (ZM_BH_PORT, pid ZM_BH_PID, one line per
 #                           datagram in $ZM_BH_LOG); killed at exit
+#   zm_dnsserve_start ZONEFILE
+#                           t/lib/dnsserve.py: a small authoritative server
+#                           on a free port of 127.0.0.1, UDP and TCP, for
+#                           records rbldnsd cannot serve (TXT of any
+#                           length, truncated over UDP); ZM_DS_PORT,
+#                           ZM_DS_PID, queries logged in $ZM_DS_LOG as
+#                           "QNAME TYPE udp|tcp"; killed at exit
 #   zm_free_udp_port        prints a free UDP port on 127.0.0.1
 #
 # rbldnsd query-log lines look like
@@ -127,19 +134,34 @@ zm_rbldnsd_queries() {
     zm_rbldnsd_query_lines "$1" | wc -l | tr -d ' '
 }
 
+# zm__ready_port FILE WHAT: waits (5 s) for a server's port in FILE
+zm__ready_port() {
+    local i
+    for ((i = 0; i < 100; i++)); do
+        [ -s "$1" ] && { cat "$1"; return 0; }
+        sleep 0.05
+    done
+    diag "$2 did not start"
+    return 1
+}
+
 zm_blackhole_start() {
-    local i ready=$T/blackhole.port
+    local ready=$T/blackhole.port
     ZM_BH_LOG=$T/blackhole.log
     rm -f "$ready"
     zm_bg python3 "$ZM_TOP/t/lib/dns_blackhole.py" 0 "$ready" >>"$ZM_BH_LOG" 2>&1
     ZM_BH_PID=$!
-    for ((i = 0; i < 100; i++)); do
-        if [ -s "$ready" ]; then
-            ZM_BH_PORT=$(cat "$ready")
-            return 0
-        fi
-        sleep 0.05
-    done
-    diag "dns_blackhole.py did not start: $(cat "$ZM_BH_LOG")"
-    return 1
+    ZM_BH_PORT=$(zm__ready_port "$ready" dns_blackhole.py) ||
+        { diag "$(cat "$ZM_BH_LOG")"; return 1; }
+}
+
+zm_dnsserve_start() {
+    local ready=$T/dnsserve.port
+    ZM_DS_LOG=$T/dnsserve.log
+    rm -f "$ready"
+    zm_bg python3 "$ZM_TOP/t/lib/dnsserve.py" "$1" "$ready" "$ZM_DS_LOG" \
+        >>"$T/dnsserve.out" 2>&1
+    ZM_DS_PID=$!
+    ZM_DS_PORT=$(zm__ready_port "$ready" dnsserve.py) ||
+        { diag "$(cat "$T/dnsserve.out")"; return 1; }
 }

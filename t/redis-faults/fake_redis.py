@@ -11,6 +11,8 @@ other commands (EVALSHA, EVAL, SCRIPT LOAD, HGETALL, ...) get, by MODE:
   dribble    -ERR slow, slow, slow (22 bytes) one byte every 40 ms, the
              +OK to AUTH etc. too: each read returns within any per-read
              timeout, a round trip takes 0.2 to 0.9 s
+  hostile    an error reply whose text holds an escape sequence, a bell,
+             8-bit bytes and words that mimic a log line's end
 Each command received is logged (one line: connection number, words)."""
 import socket
 import struct
@@ -99,6 +101,8 @@ def answer(words):
         return b"@@ this is not RESP @@\r\n\x00\xff\r\n"
     if MODE == "reset":
         return None
+    if MODE == "hostile":
+        return b"-ERR evil\x1b[31m\x07\xff\xfe; fallback accept\r\n"
     raise SystemExit("fake_redis: unknown mode %s" % MODE)
 
 

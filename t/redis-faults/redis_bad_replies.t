@@ -10,7 +10,9 @@
 #   a fake Redis (fake_redis.py) for each of: -LOADING, empty arrays, an
 #         integer where an array is expected, bytes that are not RESP, a
 #         reset connection, replies dribbled one byte at a time (each read
-#         quick, the round trip seconds: the budget is per round trip).
+#         quick, the round trip seconds: the budget is per round trip), an
+#         error text with control and 8-bit bytes (logged escaped, as
+#         client text is: nothing raw reaches the log).
 # Each: every message answered within its budget with 451 4.7.1 at end of
 # message and fallback=tempfail, MAIL FROM never refused, "unreachable" at
 # most once per outage, no crash.
@@ -20,7 +22,7 @@
 . "$ZM_TOP/t/redis-faults/faults.sh"
 rf_require
 
-FAKES="loading empty wrongtype garbage reset dribble"
+FAKES="loading empty wrongtype garbage reset dribble hostile"
 TEMP="ZM-TEMP slow down, see https://help.example.org/zm"
 zm_redis_start || exit 1
 mapfile -t lim < <(rf_limit_conf 30)
@@ -124,5 +126,8 @@ for f in $FAKES; do
     diag "$f: $(LC_ALL=C grep -a 'unreachable' "$T/$f.log" | head -1)"
 done
 rf_log_has loading 'unreachable: .*LOADING' "loading: the cause (LOADING) is in the log"
+rf_log_has hostile 'unreachable: .*ERR\\x20evil\\x1b\[31m\\x07\\xff\\xfe;\\x20fallback\\x20accept; fallback tempfail$' \
+    "hostile: the error text is logged escaped, its words kept apart from the line's own end"
+zm_file_lacks "$T/hostile.log" $'[\x01-\x08\x0b-\x1f\x7f-\xff]' "hostile: no control or 8-bit byte in the log"
 rf_stop_end perm $FAKES
 rf_done

@@ -38,6 +38,11 @@
 #                           header and "accept score=0 reasons=-" logged
 #                           by milter A, else X-Zombie-Score: SCORE REASONS
 #                           and "tag score=SCORE reasons=REASONS" (3 tests)
+#   sig_spf_perm QID HOST DESC   QID accepted by milter A, logged
+#                           "accept score=0 reasons=spf=permerror" (2 tests)
+#   sig_spf_fail QID HOST DESC   QID refused with 550 5.7.1 $REJ, logged
+#                           "reject score=30 reasons=spf=fail(+30)" by A
+#                           (2 tests; SPF's default points, reject at 30)
 #   sig_line NAME QID       that line as logged (last one), for diag
 #   sig_no_decision NAME QID DESC   NAME's log has no decision for QID
 #   sig_fp FILE             the spec's body fingerprint of FILE (64 hex)
@@ -198,6 +203,18 @@ sig_chk() {
         sig_decision A "$q" "action=tag host=$host user=- score=$s reasons=$r rcpts=$n" \
             "$q logged: tag score=$s reasons=$r rcpts=$n ($desc)"
     fi
+}
+
+sig_spf_perm() {
+    is "$(sig_reply "$1")" "eom accept -" "$1: accepted ($3)"
+    sig_decision A "$1" "action=accept host=$2 user=- score=0 reasons=spf=permerror rcpts=1" \
+        "$1 logged: accept score=0 reasons=spf=permerror ($3)"
+}
+
+sig_spf_fail() {
+    is "$(sig_reply "$1")" "eom replycode 550 5.7.1 $REJ" "$1: 550 5.7.1 reply_reject ($3)"
+    sig_decision A "$1" "action=reject host=$2 user=- score=30 reasons=spf=fail(+30) rcpts=1" \
+        "$1 logged: reject score=30 reasons=spf=fail(+30) ($3)"
 }
 
 sig_line() {

@@ -281,6 +281,8 @@ config_sample_file_matches_defaults(void **state)
 	assert_int_equal(c->ndns_forwarders, d->ndns_forwarders);
 	assert_int_equal(c->dns_budget_ms, d->dns_budget_ms);
 	assert_int_equal(c->dns_cache_size, d->dns_cache_size);
+	assert_int_equal(c->dns_max_queries, d->dns_max_queries);
+	assert_int_equal(d->dns_max_queries, 4096);
 	assert_int_equal(c->dns_health_interval_s, d->dns_health_interval_s);
 	signals_equal(&c->sig, &d->sig);
 	config_free(c);
@@ -408,6 +410,8 @@ config_errors_name_file_line_option_and_reason(void **state)
 		    "ADDRESS@PORT" },
 		{ "dns_budget_ms = 0\n",
 		    "1: dns_budget_ms: 0 is out of range 10..10000" },
+		{ "dns_max_queries = 15\n",
+		    "1: dns_max_queries: 15 is out of range 16..1000000" },
 		{ "\nspf_budget_ms = 49\n",
 		    "2: spf_budget_ms: 49 is out of range 50..5000" },
 		{ "spf_budget_ms = 5001\n",

@@ -661,7 +661,8 @@ signals_spf(void **state)
 		{ ZM_SPF_FAIL, "spf=fail(+30)" },
 		{ ZM_SPF_SOFTFAIL, "spf=softfail(+10)" },
 		{ ZM_SPF_TEMPERROR, "-" },
-		{ ZM_SPF_PERMERROR, "-" },
+		/* Named, never evidence: a broken or hostile record. */
+		{ ZM_SPF_PERMERROR, "spf=permerror" },
 	};
 	struct fixture *f = *state;
 	const char *got;

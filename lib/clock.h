@@ -1,0 +1,13 @@
+/*
+ * clock -- the monotonic clock in milliseconds, for deadlines and
+ * budgets: a step of the wall clock must never stretch or cut a wait.
+ */
+#ifndef ZM_CLOCK_H
+#define ZM_CLOCK_H
+
+#include <stdint.h>
+
+/* Milliseconds of CLOCK_MONOTONIC. */
+uint64_t clock_monotonic_ms(void);
+
+#endif
