@@ -3,20 +3,24 @@
 #
 #   contrib/deps.sh build   what building needs
 #   contrib/deps.sh test    that, plus the test peers (redis-server,
-#                           rbldnsd, postfix, miltertest, python3) and the
-#                           sanitizer runtime
+#                           rbldnsd, postfix, miltertest, python3) and
+#                           clang with libFuzzer (the fuzz targets)
+#   contrib/deps.sh fuzz    what building the fuzz targets needs
 # Installs only what is missing; needs root (or sudo) when something is.
 set -euo pipefail
 
 build_pkgs=(autoconf automake make gcc pkg-config libmilter-dev
     libconfuse-dev libhiredis-dev libspf2-dev libunbound-dev libjansson-dev
     libssl-dev libcmocka-dev)
-test_pkgs=(redis-server rbldnsd postfix miltertest python3 perl procps)
+fuzz_pkgs=(clang libclang-rt-14-dev)
+test_pkgs=(redis-server rbldnsd postfix miltertest python3 perl procps
+    "${fuzz_pkgs[@]}")
 
 case ${1:-build} in
 build) want=("${build_pkgs[@]}") ;;
 test) want=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
-*) echo "usage: $0 build|test" >&2; exit 2 ;;
+fuzz) want=("${build_pkgs[@]}" "${fuzz_pkgs[@]}") ;;
+*) echo "usage: $0 build|test|fuzz" >&2; exit 2 ;;
 esac
 
 missing=()

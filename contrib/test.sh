@@ -4,7 +4,8 @@
 # The suite runs twice: against a plain build (build/) and against an
 # AddressSanitizer + UndefinedBehaviorSanitizer build (build-asan/), where
 # any sanitizer report, leaks included, fails the test that caused it.
-
+# The libFuzzer targets are built too (build-fuzz/, clang), and t/fuzz/
+# runs each briefly.
 # Each run is `prove` over t/unit (cmocka), t/proto (miltertest against
 # the real binary) and t/e2e (a private Postfix); the last line totals both.
 #
@@ -32,6 +33,8 @@ build() {	# build DIR [CFLAGS]
 asan_flags="-O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
 builds=(build)
 build build || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
+contrib/fuzz.sh build ||
+    { echo "fuzz target build failed"; echo "0 passed, 1 failed"; exit 1; }
 if [ "${ZM_SANITIZE:-1}" = 1 ]; then
     build build-asan "$asan_flags" ||
         { echo "sanitizer build failed"; echo "0 passed, 1 failed"; exit 1; }
@@ -39,7 +42,7 @@ if [ "${ZM_SANITIZE:-1}" = 1 ]; then
 fi
 
 tests=("$@")
-[ ${#tests[@]} -gt 0 ] || tests=(t/unit/*.t t/cli/*.t t/proto/*.t t/redis/*.t t/redis-faults/*.t t/dnsbl/*.t t/signals/*.t t/spf/*.t t/replay/*.t t/bench/*.t t/e2e/*.t)
+[ ${#tests[@]} -gt 0 ] || tests=(t/unit/*.t t/cli/*.t t/proto/*.t t/redis/*.t t/redis-faults/*.t t/dnsbl/*.t t/signals/*.t t/spf/*.t t/fuzz/*.t t/replay/*.t t/bench/*.t t/e2e/*.t)
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=23
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
