@@ -13,7 +13,13 @@ other commands (EVALSHA, EVAL, SCRIPT LOAD, HGETALL, ...) get, by MODE:
              timeout, a round trip takes 0.2 to 0.9 s
   hostile    an error reply whose text holds an escape sequence, a bell,
              8-bit bytes and words that mimic a log line's end
+  noscript-slow  the first connection answers at once but never answers
+             EVALSHA; later ones answer SCRIPT LOAD, EVALSHA (-NOSCRIPT)
+             and EVAL (-ERR) each after FAKE_DELAY seconds (default 0.9):
+             a call that waits for a connection, makes one and retries a
+             NOSCRIPT takes the longest a call may
 Each command received is logged (one line: connection number, words)."""
+import os
 import socket
 import struct
 import sys
@@ -21,6 +27,8 @@ import threading
 import time
 
 PORT, MODE, READY, LOG = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+DELAY = float(os.environ.get("FAKE_DELAY", "0.9"))
+HANG = object()
 lock = threading.Lock()
 logf = open(LOG, "a")
 
@@ -76,7 +84,24 @@ def send(s, data):
         s.sendall(data)
 
 
-def answer(words):
+def noscript_slow(n, name, sub):
+    if name == b"HGETALL":
+        return b"*0\r\n"
+    if n == 1:
+        if name == b"EVALSHA":
+            return HANG
+        if name == b"SCRIPT" and sub == b"LOAD":
+            return b"$40\r\n" + b"0123456789abcdef0123456789abcdef01234567" + b"\r\n"
+        return b"-ERR fake\r\n"
+    time.sleep(DELAY)
+    if name == b"SCRIPT" and sub == b"LOAD":
+        return b"$40\r\n" + b"0123456789abcdef0123456789abcdef01234567" + b"\r\n"
+    if name == b"EVALSHA":
+        return b"-NOSCRIPT No matching script. Please use EVAL.\r\n"
+    return b"-ERR fake: no Lua here\r\n"
+
+
+def answer(words, n):
     name = words[0].upper() if words else b""
     sub = words[1].upper() if len(words) > 1 else b""
     if MODE == "dribble":
@@ -101,6 +126,8 @@ def answer(words):
         return b"@@ this is not RESP @@\r\n\x00\xff\r\n"
     if MODE == "reset":
         return None
+    if MODE == "noscript-slow":
+        return noscript_slow(n, name, sub)
     if MODE == "hostile":
         return b"-ERR evil\x1b[31m\x07\xff\xfe; fallback accept\r\n"
     raise SystemExit("fake_redis: unknown mode %s" % MODE)
@@ -112,7 +139,9 @@ def serve(c, n):
         while True:
             words = command(c, buf)
             log(n, words)
-            a = answer(words)
+            a = answer(words, n)
+            if a is HANG:
+                continue
             if a is None:
                 c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                 c.close()
