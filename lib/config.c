@@ -20,6 +20,7 @@
 
 #include "behaviour.h"
 #include "config.h"
+#include "conftext.h"
 
 #define DISTINCT_MAX	CONFIG_DISTINCT_MAX
 
@@ -233,6 +234,7 @@ static cfg_opt_t top_opts[] = {
  */
 static __thread char *error_buf;
 static __thread size_t error_len;
+static __thread const char *error_path;
 
 static void
 error_func(cfg_t *cfg, const char *fmt, va_list ap)
@@ -249,16 +251,15 @@ error_func(cfg_t *cfg, const char *fmt, va_list ap)
 			n = sizeof(name) - 1;
 		memcpy(name, q + 8, n);
 		name[n] = '\0';
-		snprintf(error_buf, error_len, "%s:%d: %s: %s",
-		    cfg->filename ? cfg->filename : "-", cfg->line, name,
-		    strncmp(msg, "no such option", 14) == 0 ? "unknown option"
-		    : msg);
+		snprintf(error_buf, error_len, "%s:%d: %s: %s", error_path,
+		    cfg->line, name, strncmp(msg, "no such option", 14) == 0
+		    ? "unknown option" : msg);
 	} else if (strchr(msg, ':') != NULL) {
-		snprintf(error_buf, error_len, "%s:%d: %s",
-		    cfg->filename ? cfg->filename : "-", cfg->line, msg);
+		snprintf(error_buf, error_len, "%s:%d: %s", error_path,
+		    cfg->line, msg);
 	} else {
-		snprintf(error_buf, error_len, "%s:%d: syntax: %s",
-		    cfg->filename ? cfg->filename : "-", cfg->line, msg);
+		snprintf(error_buf, error_len, "%s:%d: syntax: %s", error_path,
+		    cfg->line, msg);
 	}
 }
 
@@ -894,10 +895,46 @@ fill(cfg_t *cfg, const char *path)
 	return c;
 }
 
+/* The file's text, cleaned for libconfuse (conftext.h); NULL with the
+ * reason in err. */
+static char *
+read_text(const char *path, char *err, size_t errlen)
+{
+	char *buf, *text;
+	const char *why = NULL;
+	size_t n;
+	int line;
+	FILE *f;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+		return NULL;
+	}
+	if ((buf = malloc(CONFTEXT_MAX + 1)) == NULL) {
+		fclose(f);
+		snprintf(err, errlen, "config: out of memory");
+		return NULL;
+	}
+	n = fread(buf, 1, CONFTEXT_MAX + 1, f);
+	if (ferror(f))
+		snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+	else if (n > CONFTEXT_MAX)
+		snprintf(err, errlen, "%s: larger than %d bytes", path,
+		    CONFTEXT_MAX);
+	fclose(f);
+	text = err[0] == '\0' ? conftext_clean(buf, n, &line, &why) : NULL;
+	free(buf);
+	if (text == NULL && err[0] == '\0')
+		snprintf(err, errlen, why != NULL ? "%s:%d: syntax: %s"
+		    : "config: out of memory", path, line, why);
+	return text;
+}
+
 struct config *
 config_load(const char *path, char *err, size_t errlen)
 {
 	struct config *c = NULL;
+	char *text = NULL;
 	cfg_t *cfg;
 	int rc;
 
@@ -919,12 +956,17 @@ config_load(const char *path, char *err, size_t errlen)
 	}
 	error_buf = err;
 	error_len = errlen;
+	error_path = path;
 	cfg_set_error_function(cfg, error_func);
 	set_validators(cfg);
-	rc = path != NULL ? cfg_parse(cfg, path) : CFG_SUCCESS;
-	if (rc == CFG_FILE_ERROR)
-		snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
-	else if (rc != CFG_SUCCESS && err[0] == '\0')
+	err[0] = '\0';		/* set_validators() probes: not errors */
+	if (path != NULL && (text = read_text(path, err, errlen)) == NULL) {
+		cfg_free(cfg);
+		return NULL;
+	}
+	rc = text != NULL ? cfg_parse_buf(cfg, text) : CFG_SUCCESS;
+	free(text);
+	if (rc != CFG_SUCCESS && err[0] == '\0')
 		snprintf(err, errlen, "%s: cannot parse", path);
 	else if (rc == CFG_SUCCESS && (c = fill(cfg, path)) == NULL)
 		snprintf(err, errlen, "config: out of memory");
