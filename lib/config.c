@@ -930,49 +930,145 @@ read_text(const char *path, char *err, size_t errlen)
 	return text;
 }
 
-struct config *
-config_load(const char *path, char *err, size_t errlen)
+/*
+ * Parse the file at path (NULL: no file) or, if path is NULL and text is
+ * not, that text, into a libconfuse tree with every option checked; NULL
+ * with the reason in err.  The caller frees it with cfg_free().
+ */
+static cfg_t *
+parse(const char *path, const char *text, char *err, size_t errlen)
 {
-	struct config *c = NULL;
-	char *text = NULL;
+	/* The signals' integers, from their table, after top_opts. */
+	cfg_opt_t opts[NTOP_OPTS + NSIG_INTS];
+	char names[NSIG_INTS][64], *clean = NULL;
 	cfg_t *cfg;
+	size_t i;
 	int rc;
 
-	cfg_opt_t opts[NTOP_OPTS + NSIG_INTS];
-	char names[NSIG_INTS][64];
-	size_t i;
-
 	err[0] = '\0';
-	/* top_opts and then the signals' integers, from their table. */
 	memcpy(opts, top_opts, sizeof(top_opts));
 	for (i = 0; i < NSIG_INTS; i++)
 		opts[NTOP_OPTS - 1 + i] = (cfg_opt_t)CFG_INT(sig_option(&sig_ints[i],
 		    names[i], sizeof(names[i])), sig_ints[i].def, CFGF_NONE);
 	opts[NTOP_OPTS - 1 + NSIG_INTS] = (cfg_opt_t)CFG_END();
-	cfg = cfg_init(opts, CFGF_NONE);
-	if (cfg == NULL) {
+	if ((cfg = cfg_init(opts, CFGF_NONE)) == NULL) {
 		snprintf(err, errlen, "config: out of memory");
 		return NULL;
 	}
 	error_buf = err;
 	error_len = errlen;
-	error_path = path;
+	error_path = path != NULL ? path : "-";
 	cfg_set_error_function(cfg, error_func);
 	set_validators(cfg);
 	err[0] = '\0';		/* set_validators() probes: not errors */
-	if (path != NULL && (text = read_text(path, err, errlen)) == NULL) {
+	if (path != NULL && (clean = read_text(path, err, errlen)) == NULL) {
 		cfg_free(cfg);
-		return NULL;
+		cfg = NULL;
+	} else if (clean != NULL || text != NULL) {
+		rc = cfg_parse_buf(cfg, clean != NULL ? clean : text);
+		if (rc != CFG_SUCCESS && err[0] == '\0')
+			snprintf(err, errlen, "%s: cannot parse", error_path);
+		if (rc != CFG_SUCCESS) {
+			cfg_free(cfg);
+			cfg = NULL;
+		}
 	}
-	rc = text != NULL ? cfg_parse_buf(cfg, text) : CFG_SUCCESS;
-	free(text);
-	if (rc != CFG_SUCCESS && err[0] == '\0')
-		snprintf(err, errlen, "%s: cannot parse", path);
-	else if (rc == CFG_SUCCESS && (c = fill(cfg, path)) == NULL)
-		snprintf(err, errlen, "config: out of memory");
+	free(clean);
 	error_buf = NULL;
+	return cfg;
+}
+
+struct config *
+config_load(const char *path, char *err, size_t errlen)
+{
+	struct config *c = NULL;
+	cfg_t *cfg = parse(path, NULL, err, errlen);
+
+	if (cfg != NULL && (c = fill(cfg, path)) == NULL)
+		snprintf(err, errlen, "config: out of memory");
 	cfg_free(cfg);
 	return c;
+}
+
+/* The text libconfuse prints for opt ("" if none); the caller frees it. */
+static char *
+opt_text(cfg_opt_t *opt)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (f == NULL)
+		return NULL;
+	if (opt != NULL && (opt->type != CFGT_SEC || opt->nvalues > 0))
+		cfg_opt_print(opt, f);
+	fclose(f);
+	return buf;
+}
+
+/* The defaults as a file would say them: the three windows too. */
+static char *
+defaults_text(void)
+{
+	char *buf = NULL;
+	size_t len = 0, i;
+	FILE *f = open_memstream(&buf, &len);
+	const struct config_window *w;
+
+	if (f == NULL)
+		return NULL;
+	for (i = 0; i < sizeof(default_windows) / sizeof(default_windows[0]);
+	    i++) {
+		w = &default_windows[i];
+		fprintf(f, "window \"%s\" {\nlength = %u\nbuckets = %u\n"
+		    "messages = %lu\nrecipients = %lu\npoints = %d\n}\n", w->name,
+		    w->spec.length_s, w->spec.buckets, w->messages, w->recipients,
+		    w->points);
+	}
+	fclose(f);
+	return buf;
+}
+
+bool
+config_print(const char *path, bool all, FILE *out, char *err,
+    size_t errlen)
+{
+	struct config *c = config_load(path, err, errlen);
+	char *dtext = defaults_text(), *mine, *theirs;
+	cfg_t *cfg = NULL, *def = NULL;
+	cfg_opt_t *opt;
+	bool ok = false;
+
+	if (c == NULL || dtext == NULL)
+		goto out;
+	if ((cfg = parse(path, NULL, err, errlen)) == NULL ||
+	    (def = parse(NULL, dtext, err, errlen)) == NULL)
+		goto out;
+	for (opt = cfg->opts; opt->type != CFGT_NONE; opt++) {
+		mine = opt_text(opt);
+		theirs = opt_text(cfg_getopt(def, opt->name));
+		if (mine == NULL || theirs == NULL) {
+			snprintf(err, errlen, "config: out of memory");
+			free(mine);
+			free(theirs);
+			goto out;
+		}
+		/* A password is never printed: only that it is set. */
+		if (strcmp(opt->name, "redis_password") == 0 &&
+		    *c->redis_password != '\0')
+			fprintf(out, "# redis_password is set (not shown)\n");
+		else if (all || strcmp(mine, theirs) != 0)
+			fputs(mine, out);
+		free(mine);
+		free(theirs);
+	}
+	ok = true;
+out:
+	cfg_free(cfg);
+	cfg_free(def);
+	free(dtext);
+	config_free(c);
+	return ok;
 }
 
 void

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "dnsbl.h"
 #include "netaddr.h"
@@ -146,6 +147,15 @@ struct config {
 
 /* Load path (NULL: defaults only); on error NULL and the reason in err. */
 struct config *config_load(const char *path, char *err, size_t errlen);
+
+/*
+ * Print the settings of the file at path (NULL: none) in its own syntax,
+ * once it has passed every check: those that differ from the defaults,
+ * or all of them; a password is never printed.  False with the reason in
+ * err (the file's first mistake, as config_load() says it).
+ */
+bool config_print(const char *path, bool all, FILE *out, char *err,
+    size_t errlen);
 
 /* Free a config; NULL is fine. */
 void config_free(struct config *cfg);

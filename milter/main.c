@@ -53,6 +53,7 @@ struct options {
 	const char *test_file;
 	bool check_only;
 	bool foreground;
+	int show;		/* -s: 1, what differs from the defaults; -S: 2 */
 };
 
 static void
@@ -61,12 +62,15 @@ usage(FILE *out)
 	fprintf(out,
 	    "usage: zombie-milter [-fn] [-c FILE] [-p SOCKET] [-u USER]\n"
 	    "       zombie-milter [-c FILE] -t TRANSACTIONS\n"
+	    "       zombie-milter [-c FILE] -s | -S\n"
 	    "       zombie-milter -V | -h\n"
 	    "  -c FILE    configuration file (default %s; built-in defaults\n"
 	    "             if that file does not exist)\n"
 	    "  -f         stay in the foreground and log to standard error\n"
 	    "  -n         check the configuration and exit (0 good, 1 bad)\n"
 	    "  -p SOCKET  listen on SOCKET (inet:PORT@HOST, unix:PATH)\n"
+	    "  -s         print the settings that differ from the defaults, in\n"
+	    "             the file's syntax, and exit (-S: all of them)\n"
 	    "  -t FILE    judge the test transactions in FILE (- for standard\n"
 	    "             input) with no MTA, print each verdict and exit\n"
 	    "  -u USER    run as USER after opening the socket\n"
@@ -81,12 +85,14 @@ parse_args(int argc, char **argv, struct options *o)
 	int ch;
 
 	memset(o, 0, sizeof(*o));
-	while ((ch = getopt(argc, argv, "c:fhnp:t:u:V")) != -1) {
+	while ((ch = getopt(argc, argv, "c:fhnp:sSt:u:V")) != -1) {
 		switch (ch) {
 		case 'c': o->config = optarg; break;
 		case 'f': o->foreground = true; break;
 		case 'n': o->check_only = true; break;
 		case 'p': o->socket = optarg; break;
+		case 's': o->show = 1; break;
+		case 'S': o->show = 2; break;
 		case 't': o->test_file = optarg; break;
 		case 'u': o->user = optarg; break;
 		case 'h':
@@ -110,16 +116,36 @@ parse_args(int argc, char **argv, struct options *o)
 	}
 }
 
-/* -c FILE, else the default file if it exists, else built-in defaults. */
+/* -c FILE, else the default file if it exists, else none (built-in
+ * defaults). */
+static const char *
+config_path(const struct options *o)
+{
+	if (o->config == NULL && access(DEFAULT_CONFIG, F_OK) == 0)
+		return DEFAULT_CONFIG;
+	return o->config;
+}
+
+/* -s, -S: the settings in force, printed; the exit status. */
+static int
+show_config(const struct options *o)
+{
+	char err[1024];
+
+	if (config_print(config_path(o), o->show == 2, stdout, err,
+	    sizeof(err)))
+		return 0;
+	fprintf(stderr, "zombie-milter: %s\n", err);
+	return 1;
+}
+
 static struct config *
 load_config(const struct options *o)
 {
-	const char *path = o->config;
+	const char *path = config_path(o);
 	struct config *cfg;
 	char err[1024];
 
-	if (path == NULL && access(DEFAULT_CONFIG, F_OK) == 0)
-		path = DEFAULT_CONFIG;
 	cfg = config_load(path, err, sizeof(err));
 	if (cfg == NULL) {
 		fprintf(stderr, "zombie-milter: %s\n", err);
@@ -366,6 +392,8 @@ main(int argc, char **argv)
 	int rc;
 
 	parse_args(argc, argv, &o);
+	if (o.show != 0)
+		return show_config(&o);
 	block_daemon_signals();
 	cfg = load_config(&o);
 	if (o.check_only) {
