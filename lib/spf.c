@@ -35,8 +35,10 @@ struct spf {
 };
 
 /*
- * The evaluation running in this thread: its deadline, and its count of
- * the lookups of terms (RFC 7208 4.6.4).  Each term that needs DNS (a,
+ * The evaluation running in this thread (libspf2 calls the layer from
+ * it): its deadline, the session's quota, the values the records' macros
+ * expand to (spfrec.h), the rule a record broke if one did, and the count
+ * of the lookups of terms (RFC 7208 4.6.4).  Each term that needs DNS (a,
  * mx, ptr, exists, include, redirect) makes one lookup of its own, after
  * the lookup of the sender's record; the addresses of the names an MX or
  * PTR answer gave are looked up for that same term, so those names are
