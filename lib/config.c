@@ -9,6 +9,7 @@
 #include "zmconfig.h"
 
 #include <confuse.h>
+#include <openssl/evp.h>
 #include <errno.h>
 #include <stddef.h>
 #include <stdarg.h>
@@ -895,10 +896,29 @@ fill(cfg_t *cfg, const char *path)
 	return c;
 }
 
-/* The file's text, cleaned for libconfuse (conftext.h); NULL with the
- * reason in err. */
+/* The digest of a file's bytes (CONFIG_DIGEST_LEN hex digits). */
+static void
+digest_of(const char *buf, size_t n, char out[CONFIG_DIGEST_LEN + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0, i;
+
+	out[0] = '\0';
+	if (EVP_Digest(buf, n, md, &mdlen, EVP_sha256(), NULL) != 1)
+		return;
+	for (i = 0; i < CONFIG_DIGEST_LEN / 2 && i < mdlen; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 0xf];
+	}
+	out[2 * i] = '\0';
+}
+
+/* The file's text, cleaned for libconfuse (conftext.h), and its digest;
+ * NULL with the reason in err. */
 static char *
-read_text(const char *path, char *err, size_t errlen)
+read_text(const char *path, char digest[CONFIG_DIGEST_LEN + 1], char *err,
+    size_t errlen)
 {
 	char *buf, *text;
 	const char *why = NULL;
@@ -922,6 +942,7 @@ read_text(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: larger than %d bytes", path,
 		    CONFTEXT_MAX);
 	fclose(f);
+	digest_of(buf, n, digest);
 	text = err[0] == '\0' ? conftext_clean(buf, n, &line, &why) : NULL;
 	free(buf);
 	if (text == NULL && err[0] == '\0')
@@ -936,7 +957,8 @@ read_text(const char *path, char *err, size_t errlen)
  * with the reason in err.  The caller frees it with cfg_free().
  */
 static cfg_t *
-parse(const char *path, const char *text, char *err, size_t errlen)
+parse(const char *path, const char *text, char digest[CONFIG_DIGEST_LEN + 1],
+    char *err, size_t errlen)
 {
 	/* The signals' integers, from their table, after top_opts. */
 	cfg_opt_t opts[NTOP_OPTS + NSIG_INTS];
@@ -961,7 +983,9 @@ parse(const char *path, const char *text, char *err, size_t errlen)
 	cfg_set_error_function(cfg, error_func);
 	set_validators(cfg);
 	err[0] = '\0';		/* set_validators() probes: not errors */
-	if (path != NULL && (clean = read_text(path, err, errlen)) == NULL) {
+	digest[0] = '\0';
+	if (path != NULL && (clean = read_text(path, digest, err, errlen))
+	    == NULL) {
 		cfg_free(cfg);
 		cfg = NULL;
 	} else if (clean != NULL || text != NULL) {
@@ -981,11 +1005,14 @@ parse(const char *path, const char *text, char *err, size_t errlen)
 struct config *
 config_load(const char *path, char *err, size_t errlen)
 {
+	char digest[CONFIG_DIGEST_LEN + 1];
 	struct config *c = NULL;
-	cfg_t *cfg = parse(path, NULL, err, errlen);
+	cfg_t *cfg = parse(path, NULL, digest, err, errlen);
 
 	if (cfg != NULL && (c = fill(cfg, path)) == NULL)
 		snprintf(err, errlen, "config: out of memory");
+	if (c != NULL)
+		memcpy(c->digest, digest, sizeof(c->digest));
 	cfg_free(cfg);
 	return c;
 }
@@ -1035,14 +1062,15 @@ config_print(const char *path, bool all, FILE *out, char *err,
 {
 	struct config *c = config_load(path, err, errlen);
 	char *dtext = defaults_text(), *mine, *theirs;
+	char digest[CONFIG_DIGEST_LEN + 1];
 	cfg_t *cfg = NULL, *def = NULL;
 	cfg_opt_t *opt;
 	bool ok = false;
 
 	if (c == NULL || dtext == NULL)
 		goto out;
-	if ((cfg = parse(path, NULL, err, errlen)) == NULL ||
-	    (def = parse(NULL, dtext, err, errlen)) == NULL)
+	if ((cfg = parse(path, NULL, digest, err, errlen)) == NULL ||
+	    (def = parse(NULL, dtext, digest, err, errlen)) == NULL)
 		goto out;
 	for (opt = cfg->opts; opt->type != CFGT_NONE; opt++) {
 		mine = opt_text(opt);

@@ -85,6 +85,10 @@ struct config_redis_addr {
 	char path[108];		/* unix: socket path */
 };
 
+/* A file's digest as logged: the first hex digits of its SHA-256, so
+ * operators can tell which relays run which version of it. */
+#define CONFIG_DIGEST_LEN	12
+
 struct config_window {
 	char name[CONFIG_WINDOW_NAME_MAX];	/* [A-Za-z0-9_] */
 	struct window_spec spec;
@@ -95,6 +99,7 @@ struct config_window {
 
 struct config {
 	char *path;			/* NULL when built-in defaults */
+	char digest[CONFIG_DIGEST_LEN + 1];	/* the file's; "" if none */
 	char *socket;
 	char *user;			/* "" = keep the current user */
 	char *pid_file;			/* "" = none */

@@ -397,8 +397,10 @@ main(int argc, char **argv)
 	block_daemon_signals();
 	cfg = load_config(&o);
 	if (o.check_only) {
-		printf("zombie-milter: %s: configuration OK\n",
-		    cfg->path != NULL ? cfg->path : "(built-in defaults)");
+		printf("zombie-milter: %s: configuration OK%s%s%s\n",
+		    cfg->path != NULL ? cfg->path : "(built-in defaults)",
+		    *cfg->digest ? " (sha256 " : "", cfg->digest,
+		    *cfg->digest ? ")" : "");
 		config_free(cfg);
 		return 0;
 	}
@@ -441,11 +443,13 @@ main(int argc, char **argv)
 	/* Threads start only now, in the daemon (a fork keeps none). */
 	start_lookups(cfg, &lookups);
 	callbacks_use_lookups(lookups.resolver, lookups.dnsbl, lookups.spf);
-	log_write(LOG_NOTICE, "starting: socket %s, mode %s, config %s, "
+	log_write(LOG_NOTICE, "starting: socket %s, mode %s, config %s%s%s%s, "
 	    "store %s", sock,
 	    cfg->mode == CONFIG_MODE_MONITOR ? "monitor" : "enforce",
 	    cfg->path != NULL ? cfg->path : "(built-in defaults)",
-	    *cfg->redis != '\0' ? cfg->redis : "embedded");
+	    *cfg->digest ? " (sha256 " : "", cfg->digest,
+	    *cfg->digest ? ")" : "", *cfg->redis != '\0' ? cfg->redis
+	    : "embedded");
 	rc = smfi_main();
 	log_write(LOG_NOTICE, "stopping%s", rc == MI_SUCCESS ? "" : " on error");
 

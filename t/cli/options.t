@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # The command line: -n, -V, -h, bad options, bad configs, -p and SIGTERM.
 . "$(dirname "$0")/../lib/common.sh"
-plan 26
+plan 28
 
 out=$("$ZM_BIN" -n -c "$ZM_TOP/etc/zombie-milter.conf" 2>&1); rc=$?
 is "$rc" 0 "-n accepts the sample config"
 like "$out" "etc/zombie-milter.conf: configuration OK" "-n says the config is good"
+sum=$(sha256sum "$ZM_TOP/etc/zombie-milter.conf" | cut -c1-12)
+like "$out" "configuration OK \\(sha256 $sum\\)\$" \
+    "and gives the file's digest (the first 12 hex digits of its SHA-256)"
 
 printf 'mode = "enforce"\n\nipv4_prefix = 33\n' >"$T/bad.conf"
 out=$("$ZM_BIN" -n -c "$T/bad.conf" 2>&1); rc=$?
@@ -40,6 +43,9 @@ zm_wait_port "$port" 10; ok $? "-p SOCKET makes it listen there"
 kill -TERM "$pid"; wait "$pid"; rc=$?
 is "$rc" 0 "SIGTERM exits 0"
 like "$(cat "$T/milter.log")" "stopping" "and logs that it stops"
+msum=$(sha256sum "$T/m.conf" | cut -c1-12)
+like "$(cat "$T/milter.log")" "starting: socket inet:$port@127\\.0\\.0\\.1, mode [a-z]+, config $T/m\\.conf \\(sha256 $msum\\), store " \
+    "its starting line names the config file with its digest"
 ok "$(grep -c -E 'Sanitizer|runtime error' "$T/milter.log")" "no sanitizer report"
 # Without -f it detaches, writes its pid file, and drops to -u USER; a
 # unix socket is handed to that user so the MTA's side can be set up.
