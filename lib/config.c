@@ -856,6 +856,7 @@ fill(cfg_t *cfg, const char *path)
 
 	if (c == NULL)
 		return NULL;
+	atomic_init(&c->refs, 1);
 	c->path = path != NULL ? strdup(path) : NULL;
 	c->socket = dup_str(cfg, "socket");
 	c->user = dup_str(cfg, "user");
@@ -1099,12 +1100,22 @@ out:
 	return ok;
 }
 
-void
-config_free(struct config *c)
+const struct config *
+config_ref(const struct config *cfg)
 {
+	if (cfg != NULL)
+		atomic_fetch_add(&((struct config *)cfg)->refs, 1);
+	return cfg;
+}
+
+void
+config_free(const struct config *cfg)
+{
+	/* Immutable to its holders; its last one frees it. */
+	struct config *c = (struct config *)cfg;
 	unsigned i;
 
-	if (c == NULL)
+	if (c == NULL || atomic_fetch_sub(&c->refs, 1) != 1)
 		return;
 	free(c->path);
 	free(c->socket);

@@ -10,6 +10,7 @@
 #ifndef ZM_CONFIG_H
 #define ZM_CONFIG_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -98,6 +99,7 @@ struct config_window {
 };
 
 struct config {
+	atomic_int refs;
 	char *path;			/* NULL when built-in defaults */
 	char digest[CONFIG_DIGEST_LEN + 1];	/* the file's; "" if none */
 	char *socket;
@@ -162,8 +164,14 @@ struct config *config_load(const char *path, char *err, size_t errlen);
 bool config_print(const char *path, bool all, FILE *out, char *err,
     size_t errlen);
 
-/* Free a config; NULL is fine. */
-void config_free(struct config *cfg);
+/* A config is immutable once loaded, and shared by reference: whatever
+ * keeps pointers into one (a store, the DNS blocklists) holds one. */
+
+/* Take one more reference to cfg (NULL is fine); returns cfg. */
+const struct config *config_ref(const struct config *cfg);
+
+/* Drop a reference; the last one frees the config.  NULL is fine. */
+void config_free(const struct config *cfg);
 
 /* True if sock is a milter socket spec: inet:PORT@HOST, inet6:PORT@HOST,
  * unix:PATH or local:PATH. */

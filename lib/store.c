@@ -9,9 +9,24 @@
 #include "store.h"
 
 void
-store_free(struct store *st)
+store_init(struct store *st, const struct store_ops *ops)
+{
+	st->ops = ops;
+	atomic_init(&st->refs, 1);
+}
+
+struct store *
+store_ref(struct store *st)
 {
 	if (st != NULL)
+		atomic_fetch_add(&st->refs, 1);
+	return st;
+}
+
+void
+store_free(struct store *st)
+{
+	if (st != NULL && atomic_fetch_sub(&st->refs, 1) == 1)
 		st->ops->free(st);
 }
 

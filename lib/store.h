@@ -15,6 +15,7 @@
 #ifndef ZM_STORE_H
 #define ZM_STORE_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -121,11 +122,21 @@ struct store_ops {
 	void (*free)(struct store *st);
 };
 
+/* A store is shared by reference: engines built for successive
+ * configurations hold the same one, so a reload keeps its counts. */
 struct store {
 	const struct store_ops *ops;
+	atomic_int refs;
 };
 
-/* Free a store and everything it holds; NULL is fine. */
+/* Set up the common part of a new store: one reference, the maker's. */
+void store_init(struct store *st, const struct store_ops *ops);
+
+/* Take one more reference to st (NULL is fine); returns st. */
+struct store *store_ref(struct store *st);
+
+/* Drop a reference; the last one frees the store and everything it
+ * holds.  NULL is fine. */
 void store_free(struct store *st);
 
 /* Record why a call failed, for this thread; returns STORE_ERROR. */

@@ -477,7 +477,7 @@ store_mem_new(const struct window_spec *specs, unsigned nspecs,
 	ms = calloc(1, sizeof(*ms));
 	if (ms == NULL)
 		return NULL;
-	ms->base.ops = &mem_ops;
+	store_init(&ms->base, &mem_ops);
 	pthread_mutex_init(&ms->lock, NULL);
 	for (i = 0; i < nspecs; i++) {
 		ms->specs[i] = specs[i];

@@ -1117,6 +1117,7 @@ redis_free(struct store *st)
 	for (i = 0; i < rs->nidle; i++)
 		redisFree(rs->idle[i]);
 	hostaddr_free(rs->host);
+	config_free(rs->cfg);
 	breaker_destroy(&rs->breaker);
 	pthread_cond_destroy(&rs->pool_freed);
 	pthread_mutex_destroy(&rs->pool_lock);
@@ -1140,11 +1141,12 @@ store_redis_new(const struct config *cfg, const struct loghook *log)
 
 	if ((rs = calloc(1, sizeof(*rs))) == NULL)
 		return NULL;
-	rs->base.ops = &redis_ops;
-	rs->cfg = cfg;
+	store_init(&rs->base, &redis_ops);
+	rs->cfg = config_ref(cfg);
 	rs->log = *log;
 	if (!config_redis_address(cfg->redis, &rs->addr) || (!rs->addr.is_unix &&
 	    (rs->host = hostaddr_new(rs->addr.host, HOST_REFRESH_S)) == NULL)) {
+		config_free(rs->cfg);
 		free(rs);
 		return NULL;
 	}

@@ -34,8 +34,8 @@
 #define STORE_REDIS_CACHE_MS	1000
 
 /* A Redis store for cfg (cfg->redis set), reporting the breaker's changes
- * through log; cfg must outlive it.  Redis need not be up.  NULL on
- * ENOMEM. */
+ * through log; it holds a reference to cfg.  Redis need not be up.  NULL
+ * on ENOMEM. */
 struct store *store_redis_new(const struct config *cfg,
     const struct loghook *log);
 
