@@ -6,8 +6,10 @@
  * send MAIL before CONNECT) and freed at close, the one callback every
  * connection gets.  libmilter runs callbacks of one connection on any
  * worker thread, one at a time: nothing here lives in thread-local
- * storage, and the only shared state, the session environment, is
- * read-only or locks itself.
+ * storage.  Each connection holds a reference to the runtime it serves
+ * with (runtime.h): the current one when it was made, and at every MAIL
+ * FROM the current one again, so a reload applies from the next message
+ * on; the runtime is read-only or locks itself.
  *
  * Replies never carry client text: they come from the config only.
  */
@@ -22,22 +24,22 @@
 #include "callbacks.h"
 #include "log.h"
 #include "negotiate.h"
+#include "runtime.h"
 #include "session.h"
 
-/* A connection: its session and what was negotiated. */
+/* A connection: its runtime, its session and what was negotiated. */
 struct conn {
+	struct runtime *rt;		/* a reference */
 	struct session *session;
 	bool nr_rcpt;			/* RCPT needs no reply */
 	bool nr_helo;			/* HELO needs no reply */
 	bool skip;			/* the MTA takes SMFIS_SKIP */
 };
 
-static struct session_env env;
-
 /*
- * Shutdown.  Once smfi_main() has returned, main() frees the environment
- * (config, engine, lookups) only when no callback is running and no
- * connection holds a session; a connection accepted just before the stop
+ * Shutdown.  Once smfi_main() has returned, main() drops the current
+ * runtime (config, engine, lookups) only when no callback is running and
+ * no connection holds a session; a connection accepted just before the stop
  * may still get callbacks after that.  So every callback passes a gate:
  * it counts itself in `active`, and a callback of a connection that has
  * no session yet makes none once `stopping` is set, and touches nothing
@@ -62,14 +64,31 @@ enter(SMFICTX *ctx, bool make)
 	if ((conn = smfi_getpriv(ctx)) != NULL || !make ||
 	    atomic_load(&stopping) || (conn = calloc(1, sizeof(*conn))) == NULL)
 		return conn;
-	if ((conn->session = session_new(&env)) == NULL ||
+	if ((conn->rt = runtime_current()) == NULL ||
+	    (conn->session = session_new(&conn->rt->env)) == NULL ||
 	    smfi_setpriv(ctx, conn) != MI_SUCCESS) {
 		session_free(conn->session);
+		runtime_free(conn->rt);
 		free(conn);
 		return NULL;
 	}
 	atomic_fetch_add(&open_conns, 1);
 	return conn;
+}
+
+/* At a message's start: serve it with the current runtime, if a reload
+ * installed another since the last one. */
+static void
+refresh(struct conn *conn)
+{
+	struct runtime *rt;
+
+	if (conn->rt->generation == runtime_generation() ||
+	    (rt = runtime_current()) == NULL)
+		return;
+	session_rebind(conn->session, &rt->env);
+	runtime_free(conn->rt);
+	conn->rt = rt;
 }
 
 static sfsistat
@@ -97,8 +116,10 @@ log_decision(const struct session *s, const struct engine_decision *d,
 
 /* Map a verdict to the milter's answer. */
 static sfsistat
-reply(SMFICTX *ctx, const struct session *s, const struct engine_decision *d)
+reply(SMFICTX *ctx, const struct conn *conn, const struct engine_decision *d)
 {
+	const struct config *cfg = conn->rt->cfg;
+	const struct session *s = conn->session;
 	char value[1100], qid[SESSION_QID_MAX];
 
 	switch (d->verdict) {
@@ -111,14 +132,14 @@ reply(SMFICTX *ctx, const struct session *s, const struct engine_decision *d)
 			    "header", session_queue_id(s, qid));
 		return SMFIS_CONTINUE;
 	case VERDICT_TEMPFAIL:
-		smfi_setreply(ctx, "451", "4.7.1", env.cfg->reply_tempfail);
+		smfi_setreply(ctx, "451", "4.7.1", cfg->reply_tempfail);
 		return SMFIS_TEMPFAIL;
 	case VERDICT_REJECT:
 		smfi_setreply(ctx, "550", "5.7.1", d->blocked != NULL
-		    ? env.cfg->reply_quarantine : env.cfg->reply_reject);
+		    ? cfg->reply_quarantine : cfg->reply_reject);
 		return SMFIS_REJECT;
 	case VERDICT_QUARANTINE:
-		smfi_setreply(ctx, "550", "5.7.1", env.cfg->reply_quarantine);
+		smfi_setreply(ctx, "550", "5.7.1", cfg->reply_quarantine);
 		return SMFIS_REJECT;
 	}
 	return SMFIS_TEMPFAIL;
@@ -138,8 +159,8 @@ zm_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 		return leave(SMFIS_TEMPFAIL);
 	/* The MTA skips what it can (negotiate.h). */
 	want = ZM_NEGOTIATE_STEPS |
-	    (session_wants_helo(&env) ? SMFIP_NR_HELO : SMFIP_NOHELO) |
-	    (session_wants_body(&env) ? 0 : SMFIP_NOBODY);
+	    (session_wants_helo(&conn->rt->env) ? SMFIP_NR_HELO : SMFIP_NOHELO) |
+	    (session_wants_body(&conn->rt->env) ? 0 : SMFIP_NOBODY);
 	*pf0 = f0 & SMFIF_ADDHDRS;
 	*pf1 = f1 & want;
 	*pf2 = *pf3 = 0;
@@ -185,10 +206,11 @@ zm_envfrom(SMFICTX *ctx, char **argv)
 
 	if (conn == NULL)
 		return leave(SMFIS_TEMPFAIL);
+	refresh(conn);
 	if (!session_mail(conn->session, argv != NULL ? argv[0] : NULL,
 	    smfi_getsymval(ctx, "{auth_authen}"), smfi_getsymval(ctx, "i"), &d))
 		return leave(SMFIS_CONTINUE);
-	rc = reply(ctx, conn->session, &d);
+	rc = reply(ctx, conn, &d);
 	log_decision(conn->session, &d, "mail");
 	return leave(rc);
 }
@@ -237,7 +259,7 @@ zm_eom(SMFICTX *ctx)
 	if (conn == NULL)
 		return leave(SMFIS_TEMPFAIL);
 	session_eom(conn->session, smfi_getsymval(ctx, "i"), &d);
-	rc = reply(ctx, conn->session, &d);
+	rc = reply(ctx, conn, &d);
 	log_decision(conn->session, &d, NULL);
 	session_abort(conn->session);
 	return leave(rc);
@@ -260,6 +282,7 @@ zm_close(SMFICTX *ctx)
 
 	if (conn != NULL) {
 		session_free(conn->session);
+		runtime_free(conn->rt);
 		free(conn);
 		smfi_setpriv(ctx, NULL);
 		atomic_fetch_sub(&open_conns, 1);
@@ -284,19 +307,9 @@ static struct smfiDesc desc = {
 };
 
 struct smfiDesc *
-callbacks_init(const struct config *c, struct engine *e)
+callbacks_desc(void)
 {
-	env.cfg = c;
-	env.engine = e;
 	return &desc;
-}
-
-void
-callbacks_use_lookups(struct resolver *r, struct dnsbl *d, struct spf *s)
-{
-	env.resolver = r;
-	env.dnsbl = d;
-	env.spf = s;
 }
 
 bool

@@ -1,25 +1,30 @@
 /*
- * main -- zombie-milter: command line, start-up, privileges, shutdown.
+ * main -- zombie-milter: command line, start-up, reload, privileges,
+ * shutdown.
  *
  * Start-up order matters: the config is read and the socket opened while
  * errors still reach the terminal; then the daemon detaches, writes its
- * pid file and drops root.  libmilter's smfi_main() blocks SIGTERM, SIGINT
- * and SIGHUP in every thread it starts and handles them in one thread of
- * its own: any of them stops the listener (it notices within about five
+ * pid file, drops root, and builds the runtime (runtime.h) that serves
+ * messages.  libmilter's smfi_main() blocks SIGTERM, SIGINT and SIGHUP in
+ * every thread it starts and waits for them in one thread of its own:
+ * SIGTERM and SIGINT stop the listener (it notices within about five
  * seconds) and smfi_main() returns; main() waits a little for open
- * connections to close, frees everything and exits 0.  Those signals are
- * blocked here before any thread starts (the resolver's, libunbound's,
- * the DNSBL health check's), so every thread has that mask; the
- * resolver's own threads block every signal.
+ * connections to close, drops the runtime and exits 0.  SIGHUP never
+ * reaches libmilter (hup.h): it reloads the file, in that thread.  Those
+ * signals are blocked here before any thread starts (the resolver's,
+ * libunbound's, the DNSBL health check's), so every thread has that mask;
+ * the resolver's own threads block every signal.
  */
 #include "zmconfig.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <libmilter/mfapi.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,12 +35,13 @@
 #include <unistd.h>
 
 #include "callbacks.h"
+#include "hup.h"
 #include "config.h"
 #include "engine.h"
 #include "log.h"
 #include "dnsbl.h"
 #include "fingerprint.h"
-#include "resolver.h"
+#include "runtime.h"
 #include "session.h"
 #include "spf.h"
 #include "store.h"
@@ -269,59 +275,6 @@ block_daemon_signals(void)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 }
 
-/* What the signals look up in DNS: the resolver, the DNSBL checker when
- * zones are configured, the SPF checker when SPF is on. */
-struct lookups {
-	struct resolver *resolver;
-	struct dnsbl *dnsbl;
-	struct spf *spf;
-};
-
-static void
-start_lookups(const struct config *cfg, struct lookups *l)
-{
-	const struct resolver_options ro = {
-		(const char *const *)cfg->dns_forwarders, cfg->ndns_forwarders,
-		cfg->dns_cache_size, cfg->dns_max_queries, news
-	};
-	char err[256];
-
-	memset(l, 0, sizeof(*l));
-	if (cfg->nzones == 0 && !cfg->sig.spf)
-		return;
-	l->resolver = resolver_new(&ro, err, sizeof(err));
-	if (l->resolver == NULL)
-		fatal("dns: %s%s", err, "");
-	if (cfg->nzones > 0 && (l->dnsbl = dnsbl_new(cfg->zones, cfg->nzones,
-	    l->resolver, cfg->dns_health_interval_s, cfg->dns_budget_ms,
-	    &news)) == NULL)
-		fatal("%s: %s", "start-up", "out of memory");
-	if (cfg->sig.spf && (l->spf = spf_new(l->resolver)) == NULL)
-		fatal("%s: %s", "start-up", "out of memory");
-}
-
-static void
-stop_lookups(struct lookups *l)
-{
-	dnsbl_free(l->dnsbl);
-	spf_free(l->spf);
-	resolver_free(l->resolver);
-}
-
-static struct engine *
-make_engine(const struct config *cfg, struct store *shared)
-{
-	struct window_spec specs[CONFIG_WINDOWS_MAX];
-	struct engine *engine;
-
-	engine = engine_new(cfg, shared, store_mem_new(specs,
-	    config_window_specs(cfg, specs), cfg->max_hosts,
-	    config_observe_s(cfg)), &engine_clock_system);
-	if (engine == NULL)
-		fatal("%s: %s", "start-up", "out of memory");
-	return engine;
-}
-
 /*
  * libmilter writes a reply in pieces (each header to add, then the
  * verdict) and never sets TCP_NODELAY, so over TCP the last piece waits
@@ -353,27 +306,101 @@ listener_nodelay(void)
 	}
 }
 
-/* -t: judge test transactions with the embedded store only. */
+/* The runtime of cfg (see runtime.h; it takes the reference to cfg), or
+ * the end: at start-up a mistake is fatal. */
+static struct runtime *
+first_runtime(const struct config *cfg, bool with_redis)
+{
+	struct runtime *rt;
+	char err[512];
+
+	if ((rt = runtime_new(cfg, NULL, with_redis, &news, NULL, err,
+	    sizeof(err))) == NULL)
+		fatal("%s: %s", "start-up", err);
+	return rt;
+}
+
+/* -t: judge test transactions with the embedded store only (the config
+ * is the runtime's from now on). */
 static int
 run_tests(struct config *cfg, const char *file)
 {
-	struct session_env env = { cfg, make_engine(cfg, NULL), NULL, NULL,
-	    NULL };
-	struct lookups l;
+	struct runtime *rt;
 	int rc;
 
 	log_open(true, LOG_WARNING);
-	start_lookups(cfg, &l);
-	env.resolver = l.resolver;
-	env.dnsbl = l.dnsbl;
-	env.spf = l.spf;
-	rc = testmode_run(&env, file, stdout, stderr);
-	stop_lookups(&l);
-	engine_free(env.engine);
+	rt = first_runtime(cfg, false);
+	rc = testmode_run(&rt->env, file, stdout, stderr);
+	runtime_free(rt);
 	fingerprint_cleanup();
-	config_free(cfg);
 	log_close();
 	return rc;
+}
+
+/* The file a reload reads: the one read at start, by its absolute path
+ * (the daemon works in /); "" for the built-in defaults. */
+static char reload_path[PATH_MAX];
+
+/* Name in list the restart-only options that differ between a and b. */
+static void
+restart_only(const struct config *a, const struct config *b, char *list,
+    size_t len)
+{
+	static const struct {
+		const char *name;
+		size_t offset;
+	} opts[] = {
+		{ "socket", offsetof(struct config, socket) },
+		{ "user", offsetof(struct config, user) },
+		{ "pid_file", offsetof(struct config, pid_file) },
+	};
+	size_t i, n = 0;
+
+	list[0] = '\0';
+	for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
+		if (strcmp(*(char *const *)((const char *)a + opts[i].offset),
+		    *(char *const *)((const char *)b + opts[i].offset)) != 0)
+			n += (size_t)snprintf(list + n, n < len ? len - n : 0,
+			    "%s%s", n > 0 ? ", " : "", opts[i].name);
+}
+
+/*
+ * SIGHUP: read the file again; if it is good, new messages are served by
+ * it (runtime.h), else nothing changes.  Runs in libmilter's signal
+ * thread (hup.h).
+ */
+static void
+reload(void)
+{
+	struct runtime *cur = runtime_current(), *rt;
+	struct runtime_kept kept;
+	struct config *cfg;
+	char err[1024], restart[64];
+
+	cfg = config_load(*reload_path != '\0' ? reload_path : NULL, err,
+	    sizeof(err));
+	if (cfg != NULL)
+		restart_only(cur->cfg, cfg, restart, sizeof(restart));
+	if (cfg == NULL || (rt = runtime_new(cfg, cur, true, &news, &kept, err,
+	    sizeof(err))) == NULL) {
+		log_write(LOG_ERR, "reload: %s; keeping the running "
+		    "configuration", err);
+		runtime_free(cur);
+		return;
+	}
+	log_set_level(rt->cfg->log_level);
+	runtime_install(rt);
+	log_write(LOG_NOTICE, "reload: config %s%s%s%s: embedded store %s, "
+	    "redis %s, dns %s%s%s%s",
+	    *reload_path != '\0' ? reload_path : "(built-in defaults)",
+	    *rt->cfg->digest ? " (sha256 " : "", rt->cfg->digest,
+	    *rt->cfg->digest ? ")" : "",
+	    kept.mem ? "kept" : "started afresh",
+	    *rt->cfg->redis == '\0' ? "none" : kept.redis ? "kept"
+	    : "reconnected", kept.lookups ? "kept" : "restarted",
+	    *restart != '\0' ? "; kept as they were, until a restart: " : "",
+	    restart, "");
+	runtime_free(cur);
 }
 
 int
@@ -381,9 +408,7 @@ main(int argc, char **argv)
 {
 	struct options o;
 	struct config *cfg;
-	struct engine *engine;
-	struct store *shared;
-	struct lookups lookups;
+	struct runtime *rt;
 	const char *sock, *user;
 	bool switch_user;
 	uid_t uid = 0;
@@ -415,15 +440,11 @@ main(int argc, char **argv)
 		fatal("socket %s: %s", sock, "not inet:PORT@HOST, "
 		    "inet6:PORT@HOST or unix:PATH");
 	switch_user = find_user(user, &uid, &gid);
-
-	shared = NULL;
-	if (*cfg->redis != '\0' &&
-	    (shared = store_redis_new(cfg, &news)) == NULL)
-		fatal("%s: %s", "start-up", "out of memory");
-	engine = make_engine(cfg, shared);
+	if (cfg->path != NULL && realpath(cfg->path, reload_path) == NULL)
+		fatal("config %s: %s", cfg->path, strerror(errno));
 
 	signal(SIGPIPE, SIG_IGN);
-	if (smfi_register(*callbacks_init(cfg, engine)) != MI_SUCCESS)
+	if (smfi_register(*callbacks_desc()) != MI_SUCCESS)
 		fatal("%s: %s", "smfi_register", "failed");
 	if (smfi_setconn((char *)sock) != MI_SUCCESS ||
 	    smfi_opensocket(true) != MI_SUCCESS)
@@ -441,8 +462,9 @@ main(int argc, char **argv)
 		drop_privileges(user, uid, gid, sock);
 
 	/* Threads start only now, in the daemon (a fork keeps none). */
-	start_lookups(cfg, &lookups);
-	callbacks_use_lookups(lookups.resolver, lookups.dnsbl, lookups.spf);
+	rt = first_runtime(config_ref(cfg), true);
+	runtime_install(rt);
+	hup_set_handler(reload);
 	log_write(LOG_NOTICE, "starting: socket %s, mode %s, config %s%s%s%s, "
 	    "store %s", sock,
 	    cfg->mode == CONFIG_MODE_MONITOR ? "monitor" : "enforce",
@@ -464,8 +486,7 @@ main(int argc, char **argv)
 		log_close();
 		_exit(rc == MI_SUCCESS ? 0 : 1);
 	}
-	stop_lookups(&lookups);
-	engine_free(engine);
+	runtime_install(NULL);
 	fingerprint_cleanup();
 	config_free(cfg);
 	log_close();

@@ -141,6 +141,48 @@ take_helo(char *dst, size_t len, const char *name)
 	snprintf(dst, len, "%s", name != NULL ? name : "");
 }
 
+/* Start the client's lookups anew (none without an address). */
+static void
+client_lookups(struct session *s)
+{
+	if ((s->client = lookups_renew(s, s->client)) != NULL && s->has_addr)
+		dnsbl_start_client(s->env->dnsbl, s->client, &s->addr);
+}
+
+/* Start the HELO name's lookups anew (none without a name). */
+static void
+helo_lookups(struct session *s)
+{
+	if ((s->helo_lookups = lookups_renew(s, s->helo_lookups)) != NULL &&
+	    s->helo[0] != '\0')
+		dnsbl_start_domain(s->env->dnsbl, s->helo_lookups, DNSBL_HELO,
+		    s->helo);
+}
+
+void
+session_rebind(struct session *s, const struct session_env *env)
+{
+	const struct session_env *old = s->env;
+
+	msg_reset(s);
+	if (old->dnsbl != NULL) {
+		dnsbl_lookups_free(old->dnsbl, s->client);
+		dnsbl_lookups_free(old->dnsbl, s->helo_lookups);
+	}
+	s->client = s->helo_lookups = NULL;
+	if (s->quota != NULL)
+		resolver_quota_free(old->resolver, s->quota);
+	s->quota = NULL;
+	s->env = env;
+	if (env->resolver != NULL)
+		s->quota = resolver_quota_new(SESSION_QUERIES_MAX);
+	if (s->has_addr)
+		hostkey_format(&s->addr, env->cfg->ipv4_prefix,
+		    env->cfg->ipv6_prefix, s->host);
+	client_lookups(s);
+	helo_lookups(s);
+}
+
 bool
 session_connect(struct session *s, const struct netaddr *addr,
     const char *mta_name)
@@ -151,17 +193,17 @@ session_connect(struct session *s, const struct netaddr *addr,
 	s->host[0] = s->helo[0] = '\0';
 	s->has_addr = false;
 	take_name(s->mta_name, sizeof(s->mta_name), mta_name);
-	s->client = lookups_renew(s, s->client);
-	if (addr == NULL)
-		return true;	/* local or unknown: no host key */
-	if (config_is_exempt(cfg, addr))
+	if (addr != NULL && config_is_exempt(cfg, addr))
 		return false;
-	s->addr = *addr;
-	s->has_addr = true;
-	hostkey_format(addr, cfg->ipv4_prefix, cfg->ipv6_prefix, s->host);
-	/* Asked now, answered (or cached) by end of message. */
-	if (s->client != NULL)
-		dnsbl_start_client(s->env->dnsbl, s->client, addr);
+	if (addr != NULL) {
+		s->addr = *addr;
+		s->has_addr = true;
+		hostkey_format(addr, cfg->ipv4_prefix, cfg->ipv6_prefix,
+		    s->host);
+	}
+	/* Asked now, answered (or cached) by end of message; a local or
+	 * unknown client has no host key and nothing to ask. */
+	client_lookups(s);
 	return true;
 }
 
@@ -169,10 +211,7 @@ void
 session_helo(struct session *s, const char *name)
 {
 	take_helo(s->helo, sizeof(s->helo), name);
-	if ((s->helo_lookups = lookups_renew(s, s->helo_lookups)) != NULL &&
-	    s->helo[0] != '\0')
-		dnsbl_start_domain(s->env->dnsbl, s->helo_lookups, DNSBL_HELO,
-		    s->helo);
+	helo_lookups(s);
 	quota_report(s);
 }
 

@@ -46,6 +46,14 @@ struct session *session_new(const struct session_env *env);
 /* Free it and its lookups; NULL is fine. */
 void session_free(struct session *s);
 
+/*
+ * Serve the session from env from now on (a reload; between messages):
+ * the lookups of its client and HELO name are asked again through env's
+ * lookups, its host key is made with env's prefixes.  Whether the client
+ * is exempt stays as it was decided at CONNECT.
+ */
+void session_rebind(struct session *s, const struct session_env *env);
+
 /* CONNECT from addr (NULL: a local or unknown client, no host key), to
  * an MTA calling itself mta_name (NULL if unknown).  False if the client
  * is exempt: accept it all. */

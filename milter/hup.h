@@ -1,0 +1,20 @@
+/*
+ * hup -- SIGHUP reloads instead of stopping.
+ *
+ * libmilter's signal thread waits with sigwait() for SIGHUP, SIGTERM and
+ * SIGINT, and stops the milter on any of them: SIGHUP from logrotate,
+ * `systemctl reload` or an administrator would turn the filter off.  It
+ * offers no hook, so the daemon gives the process a sigwait() of its own
+ * (hup.c), which libmilter's thread calls (its reference binds to the
+ * executable's definition before libc's): SIGTERM and SIGINT are handed
+ * to libmilter as before; SIGHUP calls the handler set here, in that
+ * thread, and the wait goes on.  Nothing else in the daemon calls
+ * sigwait().
+ */
+#ifndef ZM_HUP_H
+#define ZM_HUP_H
+
+/* Call handler on SIGHUP from now on (before smfi_main()). */
+void hup_set_handler(void (*handler)(void));
+
+#endif
