@@ -94,12 +94,23 @@ small = ['# a comment', '// another', '/* a block', '   over lines */',
          'freemail_domains = { "a.example", # inside a list',
          '    "b.example" }  // and another',
          'socket = "inet:8895@127.0.0.1" /* a block at the end */',
+         'window "w" {  # a section',
+         '    # inside it', '    length = 60  // and after an option',
+         '    /* a block */ messages = 10', '}',
          'quarantine_time = 10']
 rc, out, path = check(small, "comments")
-expect = ("zombie-milter: %s:9: quarantine_time: 10 is out of range "
-          "60..2592000" % path)
+expect = ("zombie-milter: %s:%d: quarantine_time: 10 is out of range "
+          "60..2592000" % (path, len(small)))
 ok(rc == 1 and out == expect,
-   "after #, //, /* */ comments (one in a list): line 9", "got: " + out)
+   "after #, //, /* */ comments (in a list, in a section): line %d"
+   % len(small), "got: " + out)
+small[-1] = '    buckets = 0'
+small.insert(-2, small.pop())      # into the section, before its end
+rc, out, path = check(small, "comments-section")
+expect = ("zombie-milter: %s:%d: buckets: 0 is out of range 1..60"
+          % (path, len(small) - 2))
+ok(rc == 1 and out == expect, "a mistake inside a section after comments: "
+   "line %d" % (len(small) - 2), "got: " + out)
 rc, out, path = check(['/* never closed', 'mode = "monitor"'], "open-block")
 ok(rc == 1 and out == "zombie-milter: %s:1: syntax: a comment that never "
    "ends" % path, "a block comment that never ends: its first line",
