@@ -236,6 +236,8 @@ static cfg_opt_t top_opts[] = {
 static __thread char *error_buf;
 static __thread size_t error_len;
 static __thread const char *error_path;
+/* config_reload(): the config in force, whose secrets may serve again. */
+static __thread const struct config *reload_running;
 
 static void
 error_func(cfg_t *cfg, const char *fmt, va_list ap)
@@ -491,10 +493,24 @@ static long
 read_secret(const char *path, bool first_line, unsigned char *buf,
     size_t len, char *why, size_t whylen)
 {
+	const struct config *r = reload_running;
 	unsigned char *nl;
 	FILE *f = fopen(path, "r");
 	size_t n;
 
+	/* A reload after root was given up: the secret read at start-up
+	 * from the same file still holds. */
+	if (f == NULL && errno == EACCES && r != NULL && first_line &&
+	    strcmp(path, r->redis_password_file) == 0 &&
+	    strlen(r->redis_password) < len) {
+		memcpy(buf, r->redis_password, strlen(r->redis_password));
+		return (long)strlen(r->redis_password);
+	}
+	if (f == NULL && errno == EACCES && r != NULL && !first_line &&
+	    strcmp(path, r->hmac_key_file) == 0 && r->hmac_key_len < len) {
+		memcpy(buf, r->hmac_key, r->hmac_key_len);
+		return (long)r->hmac_key_len;
+	}
 	if (f == NULL) {
 		snprintf(why, whylen, "cannot read %s: %s", path, strerror(errno));
 		return -1;
@@ -775,6 +791,7 @@ fill_redis(struct config *c, cfg_t *cfg)
 	c->event_stream_max = (unsigned long)cfg_getint(cfg, "event_stream_max");
 	c->event_ttl_s = (unsigned)cfg_getint(cfg, "event_ttl");
 	file = cfg_getstr(cfg, "redis_password_file");
+	c->redis_password_file = strdup(file);
 	if (*file != '\0') {
 		if ((n = read_secret(file, true, secret, sizeof(secret), why,
 		    sizeof(why))) < 0)
@@ -784,6 +801,7 @@ fill_redis(struct config *c, cfg_t *cfg)
 		c->redis_password = dup_str(cfg, "redis_password");
 	}
 	file = cfg_getstr(cfg, "hmac_key_file");
+	c->hmac_key_file = strdup(file);
 	if (*file != '\0') {
 		if ((n = read_secret(file, false, c->hmac_key,
 		    sizeof(c->hmac_key), why, sizeof(why))) < 0)
@@ -798,6 +816,7 @@ fill_redis(struct config *c, cfg_t *cfg)
 		c->relay_name = strdup(host);
 	}
 	return c->redis != NULL && c->redis_user != NULL &&
+	    c->redis_password_file != NULL && c->hmac_key_file != NULL &&
 	    c->redis_prefix != NULL && c->redis_password != NULL &&
 	    c->relay_name != NULL;
 }
@@ -1018,6 +1037,18 @@ config_load(const char *path, char *err, size_t errlen)
 	return c;
 }
 
+struct config *
+config_reload(const char *path, const struct config *running, char *err,
+    size_t errlen)
+{
+	struct config *c;
+
+	reload_running = running;
+	c = config_load(path, err, errlen);
+	reload_running = NULL;
+	return c;
+}
+
 /* The text libconfuse prints for opt ("" if none); the caller frees it. */
 static char *
 opt_text(cfg_opt_t *opt)
@@ -1129,6 +1160,8 @@ config_free(const struct config *cfg)
 	free(c->redis);
 	free(c->redis_user);
 	free(c->redis_password);
+	free(c->redis_password_file);
+	free(c->hmac_key_file);
 	free(c->redis_prefix);
 	free(c->relay_name);
 	for (i = 0; i < c->ndns_forwarders; i++)

@@ -128,6 +128,7 @@ struct config {
 	unsigned redis_db;
 	char *redis_user;		/* "" = the default user */
 	char *redis_password;		/* from redis_password(_file) */
+	char *redis_password_file;	/* "" if none */
 	char *redis_prefix;
 	unsigned redis_connect_timeout_ms;
 	unsigned redis_timeout_ms;
@@ -137,6 +138,7 @@ struct config {
 	unsigned event_ttl_s;
 	unsigned char hmac_key[CONFIG_HMAC_KEY_MAX];
 	size_t hmac_key_len;		/* 0 = events are not signed */
+	char *hmac_key_file;		/* "" if none */
 	char *relay_name;		/* relay_name, or the host name */
 
 	/* DNS blocklists */
@@ -154,6 +156,15 @@ struct config {
 
 /* Load path (NULL: defaults only); on error NULL and the reason in err. */
 struct config *config_load(const char *path, char *err, size_t errlen);
+
+/*
+ * Load path again for a reload, running being the config in force: a
+ * secret file (redis_password_file, hmac_key_file) that the daemon,
+ * having given up root, may no longer open (EACCES) keeps the secret
+ * running read from the same path.  Otherwise as config_load().
+ */
+struct config *config_reload(const char *path, const struct config *running,
+    char *err, size_t errlen);
 
 /*
  * Print the settings of the file at path (NULL: none) in its own syntax,

@@ -5,16 +5,19 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stddef.h>
 
 #include "hup.h"
 
-static void (*hup_handler)(void);
+typedef void (*hup_fn)(void);
+
+static _Atomic(hup_fn) hup_handler;
 
 void
 hup_set_handler(void (*handler)(void))
 {
-	hup_handler = handler;
+	atomic_store(&hup_handler, handler);
 }
 
 /*
@@ -25,6 +28,7 @@ hup_set_handler(void (*handler)(void))
 int
 sigwait(const sigset_t *set, int *sig)
 {
+	hup_fn handler;
 	int s;
 
 	for (;;) {
@@ -33,8 +37,10 @@ sigwait(const sigset_t *set, int *sig)
 				continue;
 			return errno;
 		}
-		if (s == SIGHUP && hup_handler != NULL) {
-			hup_handler();
+		if (s == SIGHUP) {
+			/* NULL: stopping, no reload (and no stop either). */
+			if ((handler = atomic_load(&hup_handler)) != NULL)
+				handler();
 			continue;
 		}
 		*sig = s;

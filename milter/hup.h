@@ -14,7 +14,8 @@
 #ifndef ZM_HUP_H
 #define ZM_HUP_H
 
-/* Call handler on SIGHUP from now on (before smfi_main()). */
+/* Call handler on SIGHUP from now on (before smfi_main()); NULL: ignore
+ * SIGHUP (once the stop began). */
 void hup_set_handler(void (*handler)(void));
 
 #endif

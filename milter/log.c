@@ -4,6 +4,7 @@
 #include "zmconfig.h"
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -11,13 +12,13 @@
 #include "log.h"
 
 static bool log_stderr = true;
-static int log_level = LOG_INFO;
+static atomic_int log_level = LOG_INFO;
 
 void
 log_open(bool to_stderr, int level)
 {
 	log_stderr = to_stderr;
-	log_level = level;
+	atomic_store_explicit(&log_level, level, memory_order_relaxed);
 	if (!to_stderr)
 		openlog("zombie-milter", LOG_PID | LOG_NDELAY, LOG_MAIL);
 }
@@ -25,7 +26,8 @@ log_open(bool to_stderr, int level)
 void
 log_set_level(int level)
 {
-	log_level = level;
+	/* A reload sets it while workers log. */
+	atomic_store_explicit(&log_level, level, memory_order_relaxed);
 }
 
 void
@@ -35,7 +37,7 @@ log_write(int prio, const char *fmt, ...)
 	va_list ap;
 	int n;
 
-	if (prio > log_level)
+	if (prio > atomic_load_explicit(&log_level, memory_order_relaxed))
 		return;
 	if (!log_stderr) {
 		va_start(ap, fmt);

@@ -337,29 +337,44 @@ run_tests(struct config *cfg, const char *file)
 	return rc;
 }
 
-/* The file a reload reads: the one read at start, by its absolute path
- * (the daemon works in /); "" for the built-in defaults. */
+/* The file a reload reads: the one read at start, made absolute (the
+ * daemon works in /) but not resolved, so a symbolic link swapped to a
+ * new file is followed; "" for the built-in defaults. */
 static char reload_path[PATH_MAX];
 
-/* Name in list the restart-only options that differ between a and b. */
-static void
-restart_only(const struct config *a, const struct config *b, char *list,
-    size_t len)
+/* What takes a restart, as the daemon started: the file's socket, user
+ * and pid file (NULL where the command line chose instead). */
+static const char *start_socket, *start_user, *start_pid_file;
+
+static bool
+absolute_path(const char *path, char out[PATH_MAX])
 {
-	static const struct {
-		const char *name;
-		size_t offset;
+	char cwd[PATH_MAX];
+
+	if (path[0] == '/')
+		return snprintf(out, PATH_MAX, "%s", path) < PATH_MAX;
+	return getcwd(cwd, sizeof(cwd)) != NULL &&
+	    snprintf(out, PATH_MAX, "%s/%s", cwd, path) < PATH_MAX;
+}
+
+/* Name in list those of cfg's restart-only options that differ from
+ * what the daemon started with. */
+static void
+restart_only(const struct config *cfg, char *list, size_t len)
+{
+	const struct {
+		const char *name, *started, *now;
 	} opts[] = {
-		{ "socket", offsetof(struct config, socket) },
-		{ "user", offsetof(struct config, user) },
-		{ "pid_file", offsetof(struct config, pid_file) },
+		{ "socket", start_socket, cfg->socket },
+		{ "user", start_user, cfg->user },
+		{ "pid_file", start_pid_file, cfg->pid_file },
 	};
 	size_t i, n = 0;
 
 	list[0] = '\0';
 	for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
-		if (strcmp(*(char *const *)((const char *)a + opts[i].offset),
-		    *(char *const *)((const char *)b + opts[i].offset)) != 0)
+		if (opts[i].started != NULL &&
+		    strcmp(opts[i].started, opts[i].now) != 0)
 			n += (size_t)snprintf(list + n, n < len ? len - n : 0,
 			    "%s%s", n > 0 ? ", " : "", opts[i].name);
 }
@@ -367,7 +382,7 @@ restart_only(const struct config *a, const struct config *b, char *list,
 /*
  * SIGHUP: read the file again; if it is good, new messages are served by
  * it (runtime.h), else nothing changes.  Runs in libmilter's signal
- * thread (hup.h).
+ * thread (hup.h), never after the stop began.
  */
 static void
 reload(void)
@@ -377,10 +392,12 @@ reload(void)
 	struct config *cfg;
 	char err[1024], restart[64];
 
-	cfg = config_load(*reload_path != '\0' ? reload_path : NULL, err,
-	    sizeof(err));
+	if (cur == NULL)
+		return;
+	cfg = config_reload(*reload_path != '\0' ? reload_path : NULL,
+	    cur->cfg, err, sizeof(err));
 	if (cfg != NULL)
-		restart_only(cur->cfg, cfg, restart, sizeof(restart));
+		restart_only(cfg, restart, sizeof(restart));
 	if (cfg == NULL || (rt = runtime_new(cfg, cur, true, &news, &kept, err,
 	    sizeof(err))) == NULL) {
 		log_write(LOG_ERR, "reload: %s; keeping the running "
@@ -391,7 +408,7 @@ reload(void)
 	log_set_level(rt->cfg->log_level);
 	runtime_install(rt);
 	log_write(LOG_NOTICE, "reload: config %s%s%s%s: embedded store %s, "
-	    "redis %s, dns %s%s%s%s",
+	    "redis %s, dns %s%s%s",
 	    *reload_path != '\0' ? reload_path : "(built-in defaults)",
 	    *rt->cfg->digest ? " (sha256 " : "", rt->cfg->digest,
 	    *rt->cfg->digest ? ")" : "",
@@ -399,7 +416,7 @@ reload(void)
 	    *rt->cfg->redis == '\0' ? "none" : kept.redis ? "kept"
 	    : "reconnected", kept.lookups ? "kept" : "restarted",
 	    *restart != '\0' ? "; kept as they were, until a restart: " : "",
-	    restart, "");
+	    restart);
 	runtime_free(cur);
 }
 
@@ -440,8 +457,11 @@ main(int argc, char **argv)
 		fatal("socket %s: %s", sock, "not inet:PORT@HOST, "
 		    "inet6:PORT@HOST or unix:PATH");
 	switch_user = find_user(user, &uid, &gid);
-	if (cfg->path != NULL && realpath(cfg->path, reload_path) == NULL)
-		fatal("config %s: %s", cfg->path, strerror(errno));
+	if (cfg->path != NULL && !absolute_path(cfg->path, reload_path))
+		fatal("config %s: %s", cfg->path, "path too long");
+	start_socket = o.socket == NULL ? cfg->socket : NULL;
+	start_user = o.user == NULL ? cfg->user : NULL;
+	start_pid_file = cfg->pid_file;
 
 	signal(SIGPIPE, SIG_IGN);
 	if (smfi_register(*callbacks_desc()) != MI_SUCCESS)
@@ -462,6 +482,10 @@ main(int argc, char **argv)
 		drop_privileges(user, uid, gid, sock);
 
 	/* Threads start only now, in the daemon (a fork keeps none). */
+	if (!runtime_reaper_start())
+		log_write(LOG_WARNING, "%s: %s", "start-up", "cannot start the "
+		    "thread that frees retired configurations; freeing them "
+		    "where they retire");
 	rt = first_runtime(config_ref(cfg), true);
 	runtime_install(rt);
 	hup_set_handler(reload);
@@ -473,6 +497,7 @@ main(int argc, char **argv)
 	    *cfg->digest ? ")" : "", *cfg->redis != '\0' ? cfg->redis
 	    : "embedded");
 	rc = smfi_main();
+	hup_set_handler(NULL);		/* no reload once the stop began */
 	log_write(LOG_NOTICE, "stopping%s", rc == MI_SUCCESS ? "" : " on error");
 
 	if (*cfg->pid_file != '\0')
@@ -487,6 +512,7 @@ main(int argc, char **argv)
 		_exit(rc == MI_SUCCESS ? 0 : 1);
 	}
 	runtime_install(NULL);
+	runtime_reaper_stop();
 	fingerprint_cleanup();
 	config_free(cfg);
 	log_close();

@@ -3,13 +3,16 @@
  *
  * Concurrency: `current` and `generation` change only under `lock`, in
  * runtime_install(); readers take a reference under it.  References are
- * atomic, so a runtime, its lookups and its stores are freed by whichever
- * thread drops the last one: a connection closing long after a reload,
- * or main() at the stop.
+ * atomic.  The thread that drops a runtime's last reference is often a
+ * libmilter worker (a connection closing, or moving on, after a reload),
+ * and freeing one may wait (a DNSBL health check to end, the resolver's
+ * thread): so, while the reaper runs, a retired runtime is handed to it,
+ * and it frees them in its own thread.
  */
 #include "zmconfig.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +38,12 @@ struct runtime_lookups {
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct runtime *current;
 static atomic_ulong generation;
+
+/* Runtimes retired and not yet freed, and the thread that frees them. */
+static pthread_cond_t retired_cv = PTHREAD_COND_INITIALIZER;
+static struct runtime *retired;		/* chained by reaper_next */
+static bool reaper_running, reaper_stop;
+static pthread_t reaper;
 
 static void
 lookups_free(struct runtime_lookups *l)
@@ -113,7 +122,7 @@ same_windows(const struct config *a, const struct config *b)
 	unsigned i;
 
 	if (a->nwindows != b->nwindows ||
-	    config_observe_s(a) != config_observe_s(b) ||
+	    a->sig.behaviour_window_s != b->sig.behaviour_window_s ||
 	    a->sig.bulk_window_s != b->sig.bulk_window_s)
 		return false;
 	for (i = 0; i < a->nwindows; i++)
@@ -216,15 +225,85 @@ runtime_ref(struct runtime *rt)
 	return rt;
 }
 
+static void
+destroy(struct runtime *rt)
+{
+	engine_free(rt->engine);
+	lookups_free(rt->lookups);
+	config_free(rt->cfg);
+	free(rt);
+}
+
 void
 runtime_free(struct runtime *rt)
 {
 	if (rt == NULL || atomic_fetch_sub(&rt->refs, 1) != 1)
 		return;
-	engine_free(rt->engine);
-	lookups_free(rt->lookups);
-	config_free(rt->cfg);
-	free(rt);
+	pthread_mutex_lock(&lock);
+	if (reaper_running) {
+		rt->reaper_next = retired;
+		retired = rt;
+		pthread_cond_signal(&retired_cv);
+		rt = NULL;
+	}
+	pthread_mutex_unlock(&lock);
+	if (rt != NULL)
+		destroy(rt);
+}
+
+static void *
+reaper_thread(void *arg)
+{
+	struct runtime *rt;
+
+	(void)arg;
+	pthread_mutex_lock(&lock);
+	for (;;) {
+		while ((rt = retired) != NULL) {
+			retired = rt->reaper_next;
+			pthread_mutex_unlock(&lock);
+			destroy(rt);
+			pthread_mutex_lock(&lock);
+		}
+		if (reaper_stop)
+			break;
+		pthread_cond_wait(&retired_cv, &lock);
+	}
+	pthread_mutex_unlock(&lock);
+	return NULL;
+}
+
+bool
+runtime_reaper_start(void)
+{
+	sigset_t all, old;
+	int rc;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&reaper, NULL, reaper_thread, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_mutex_lock(&lock);
+	reaper_running = rc == 0;
+	pthread_mutex_unlock(&lock);
+	return rc == 0;
+}
+
+void
+runtime_reaper_stop(void)
+{
+	pthread_mutex_lock(&lock);
+	if (!reaper_running) {
+		pthread_mutex_unlock(&lock);
+		return;
+	}
+	reaper_stop = true;
+	pthread_cond_signal(&retired_cv);
+	pthread_mutex_unlock(&lock);
+	pthread_join(reaper, NULL);
+	pthread_mutex_lock(&lock);
+	reaper_running = false;
+	pthread_mutex_unlock(&lock);
 }
 
 void

@@ -41,6 +41,7 @@ struct runtime {
 	struct engine *engine;
 	struct store *mem, *redis;	/* the engine's */
 	struct runtime_lookups *lookups;
+	struct runtime *reaper_next;	/* retired, not yet freed */
 };
 
 /* What a reload kept from the runtime before it (for its log line). */
@@ -74,5 +75,13 @@ struct runtime *runtime_current(void);
 /* The generation of the current runtime: cheap, to see whether a
  * connection's runtime is still the current one. */
 unsigned long runtime_generation(void);
+
+/* From now on, free retired runtimes in a thread of their own (every
+ * signal blocked), never in the thread that dropped the last reference;
+ * false if the thread could not start (then they are freed at once). */
+bool runtime_reaper_start(void);
+
+/* Free what is retired, and stop the thread (main(), at the stop). */
+void runtime_reaper_stop(void);
 
 #endif

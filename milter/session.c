@@ -165,6 +165,13 @@ session_rebind(struct session *s, const struct session_env *env)
 	const struct session_env *old = s->env;
 
 	msg_reset(s);
+	if (s->has_addr)
+		hostkey_format(&s->addr, env->cfg->ipv4_prefix,
+		    env->cfg->ipv6_prefix, s->host);
+	if (old->resolver == env->resolver && old->dnsbl == env->dnsbl) {
+		s->env = env;		/* the same lookups: keep them */
+		return;
+	}
 	if (old->dnsbl != NULL) {
 		dnsbl_lookups_free(old->dnsbl, s->client);
 		dnsbl_lookups_free(old->dnsbl, s->helo_lookups);
@@ -174,11 +181,10 @@ session_rebind(struct session *s, const struct session_env *env)
 		resolver_quota_free(old->resolver, s->quota);
 	s->quota = NULL;
 	s->env = env;
+	/* Out of memory: the lookups go on, without the session's cap (the
+	 * total's still holds). */
 	if (env->resolver != NULL)
 		s->quota = resolver_quota_new(SESSION_QUERIES_MAX);
-	if (s->has_addr)
-		hostkey_format(&s->addr, env->cfg->ipv4_prefix,
-		    env->cfg->ipv6_prefix, s->host);
 	client_lookups(s);
 	helo_lookups(s);
 }
