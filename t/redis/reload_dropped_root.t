@@ -31,35 +31,21 @@ is "$(ps -o user= -p "${SIG_PID[A]}" | tr -d ' ')" nobody "the milter runs as no
 is "$(su -s /bin/sh nobody -c "cat '$T/password' >/dev/null 2>&1 && echo readable || echo unreadable")" \
     unreadable "nobody cannot read the password file"
 
-reload() { # DESC THRESHOLD REDIS_TIMEOUT
-    local n i
-    n=$(grep -c 'reload: ' "$T/A.log")
-    mapfile -t c < <(conf "$2" "$3")
-    zm_milter_conf "$T/A.conf.new" "$PA" "${c[@]}"
-    chmod 644 "$T/A.conf.new"
-    mv "$T/A.conf.new" "$T/A.conf"
-    kill -HUP "${SIG_PID[A]}"
-    for ((i = 0; i < 300; i++)); do
-        [ "$(grep -c 'reload: ' "$T/A.log")" -gt "$n" ] && break
-        sleep 0.05
-    done
-    like "$(grep 'reload: ' "$T/A.log" | tail -1)" "$4" "$1"
-}
-msgs() { rcli HGETALL "zm:rate:$1" | awk 'NR % 2 == 0 { split($0, a, ":"); s += a[2] } END { print s + 0 }'; }
-
 H=helo=mail.customer.example.net
 sig_run "before any reload" <<STEPS
 $PA 192.0.2.81 $H qid=N1
 STEPS
-is "$(msgs 192.0.2.81)" 1 "N1 counted in Redis"
-reload "a changed threshold: the reload reads the file, keeps the password, keeps Redis" 25 250 \
-    'reload: config .*: embedded store kept, redis kept, dns kept$'
-reload "a changed redis_timeout_ms: Redis reconnected" 25 300 \
-    'reload: config .*: embedded store kept, redis reconnected, dns kept$'
+is "$(sig_redis_msgs 192.0.2.81)" 1 "N1 counted in Redis"
+mapfile -t c < <(conf 25 250)
+like "$(sig_reload A "${c[@]}")" 'reload: config .*: embedded store kept, redis kept, dns kept$' \
+    "a changed threshold: the reload reads the file, keeps the password, keeps Redis"
+mapfile -t c < <(conf 25 300)
+like "$(sig_reload A "${c[@]}")" 'reload: config .*: embedded store kept, redis reconnected, dns kept$' \
+    "a changed redis_timeout_ms: Redis reconnected"
 sig_run "after the reloads" <<STEPS
 $PA 192.0.2.81 $H qid=N2
 STEPS
-is "$(msgs 192.0.2.81)" 2 "N2 counted in Redis over the new connection, with the kept password"
+is "$(sig_redis_msgs 192.0.2.81)" 2 "N2 counted in Redis over the new connection, with the kept password"
 zm_file_lacks "$T/A.log" 'Permission denied|WRONGPASS|NOAUTH|unreachable' \
     "no permission or authentication trouble"
 sig_stop A

@@ -32,48 +32,31 @@ mapfile -t c1 < <(conf 5 250 300)
 sig_start A "${c1[@]}"
 PA=${SIG_PORT[A]}
 
-reload() { # DESC LINE...: rewrite A's config, SIGHUP, wait for the reload line
-    local desc=$1 n i
-    shift
-    n=$(grep -c 'reload: config' "$T/A.log")
-    zm_milter_conf "$T/A.conf.new" "$PA" "$@"
-    mv "$T/A.conf.new" "$T/A.conf"
-    kill -HUP "${SIG_PID[A]}"
-    for ((i = 0; i < 300; i++)); do
-        [ "$(grep -c 'reload: config' "$T/A.log")" -gt "$n" ] && break
-        sleep 0.05
-    done
-    ok "$([ "$(grep -c 'reload: config' "$T/A.log")" -gt "$n" ]; echo $?)" "$desc"
-}
-msgs() { rcli HGETALL "zm:rate:$1" | awk 'NR % 2 == 0 { split($0, a, ":"); s += a[2] } END { print s + 0 }'; }
-
 H=helo=mail.customer.example.net
 sig_run "before any reload" <<STEPS
 $PA 192.0.2.66 $H qid=L1
 $PA 192.0.2.67 $H qid=N1
 STEPS
 sig_chk L1 192.0.2.66 1 "dnsbl=$XBL:127.0.0.4(+10)" 10 "listed client"
-is "$(msgs 192.0.2.67)" 1 "N1 counted in Redis"
+is "$(sig_redis_msgs 192.0.2.67)" 1 "N1 counted in Redis"
 
 mapfile -t c2 < <(conf 6 250 300)
-reload "a reload changing a threshold only" "${c2[@]}"
-zm_file_has "$T/A.log" 'reload: config .*: embedded store kept, redis kept, dns kept$' \
-    "it keeps the embedded store, the Redis store and the lookups"
+like "$(sig_reload A "${c2[@]}")" 'reload: config .*: embedded store kept, redis kept, dns kept$' \
+    "a reload changing a threshold only keeps the embedded store, the Redis store and the lookups"
 sig_run "after it" <<STEPS
 $PA 192.0.2.67 $H qid=N2
 STEPS
-is "$(msgs 192.0.2.67)" 2 "N2 counted in Redis on the kept connection pool"
+is "$(sig_redis_msgs 192.0.2.67)" 2 "N2 counted in Redis on the kept connection pool"
 
 mapfile -t c3 < <(conf 6 300 350)
-reload "a reload changing redis_timeout_ms and dns_budget_ms" "${c3[@]}"
-zm_file_has "$T/A.log" 'reload: config .*: embedded store kept, redis reconnected, dns restarted$' \
-    "it reconnects Redis and restarts the lookups"
+like "$(sig_reload A "${c3[@]}")" 'reload: config .*: embedded store kept, redis reconnected, dns restarted$' \
+    "a reload changing redis_timeout_ms and dns_budget_ms reconnects Redis and restarts the lookups"
 sig_run "after the second" <<STEPS
 $PA 192.0.2.66 $H qid=L2
 $PA 192.0.2.67 $H qid=N3
 STEPS
 sig_chk L2 192.0.2.66 1 "dnsbl=$XBL:127.0.0.4(+10)" 10 "listed client, through the new lookups"
-is "$(msgs 192.0.2.67)" 3 "N3 counted in Redis through the new store"
+is "$(sig_redis_msgs 192.0.2.67)" 3 "N3 counted in Redis through the new store"
 zm_file_lacks "$T/A.log" 'unreachable|fallback=' "Redis was never unreachable, no fallback"
 
 sig_stop A

@@ -43,6 +43,11 @@
 #   sig_spf_fail QID HOST DESC   QID refused with 550 5.7.1 $REJ, logged
 #                           "reject score=30 reasons=spf=fail(+30)" by A
 #                           (2 tests; SPF's default points, reject at 30)
+#   sig_reload NAME LINE... rewrites $T/NAME.conf (NAME's port, the LINEs,
+#                           mode 0644), sends NAME SIGHUP, waits (15 s at
+#                           most) for a new "reload: " line and prints it
+#   sig_redis_msgs HOST     the messages counted in zm:rate:HOST (every
+#                           window bucket summed)
 #   sig_line NAME QID       that line as logged (last one), for diag
 #   sig_no_decision NAME QID DESC   NAME's log has no decision for QID
 #   sig_fp FILE             the spec's body fingerprint of FILE (64 hex)
@@ -215,6 +220,26 @@ sig_spf_fail() {
     is "$(sig_reply "$1")" "eom replycode 550 5.7.1 $REJ" "$1: 550 5.7.1 reply_reject ($3)"
     sig_decision A "$1" "action=reject host=$2 user=- score=30 reasons=spf=fail(+30) rcpts=1" \
         "$1 logged: reject score=30 reasons=spf=fail(+30) ($3)"
+}
+
+sig_reload() {
+    local name=$1 n i
+    shift
+    n=$(grep -c 'reload: ' "$T/$name.log")
+    zm_milter_conf "$T/$name.conf.new" "${SIG_PORT[$name]}" "$@"
+    chmod 644 "$T/$name.conf.new"
+    mv "$T/$name.conf.new" "$T/$name.conf"
+    kill -HUP "${SIG_PID[$name]}"
+    for ((i = 0; i < 300; i++)); do
+        [ "$(grep -c 'reload: ' "$T/$name.log")" -gt "$n" ] && break
+        sleep 0.05
+    done
+    grep 'reload: ' "$T/$name.log" | tail -n +$((n + 1)) | head -1
+}
+
+sig_redis_msgs() {
+    rcli HGETALL "zm:rate:$1" |
+        awk 'NR % 2 == 0 { split($0, a, ":"); s += a[2] } END { print s + 0 }'
 }
 
 sig_line() {
