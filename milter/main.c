@@ -132,6 +132,18 @@ config_path(const struct options *o)
 	return o->config;
 }
 
+/* How the log names cfg's file: "PATH (sha256 DIGEST)", or the built-in
+ * defaults. */
+static const char *
+config_name(const struct config *cfg, char *buf, size_t len)
+{
+	if (cfg->path == NULL)
+		return "(built-in defaults)";
+	snprintf(buf, len, "%s%s%s%s", cfg->path, *cfg->digest ? " (sha256 "
+	    : "", cfg->digest, *cfg->digest ? ")" : "");
+	return buf;
+}
+
 /* -s, -S: the settings in force, printed; the exit status. */
 static int
 show_config(const struct options *o)
@@ -390,7 +402,7 @@ reload(void)
 	struct runtime *cur = runtime_current(), *rt;
 	struct runtime_kept kept;
 	struct config *cfg;
-	char err[1024], restart[64];
+	char err[1024], restart[64], name[PATH_MAX + 32];
 
 	if (cur == NULL)
 		return;
@@ -407,11 +419,8 @@ reload(void)
 	}
 	log_set_level(rt->cfg->log_level);
 	runtime_install(rt);
-	log_write(LOG_NOTICE, "reload: config %s%s%s%s: embedded store %s, "
-	    "redis %s, dns %s%s%s",
-	    *reload_path != '\0' ? reload_path : "(built-in defaults)",
-	    *rt->cfg->digest ? " (sha256 " : "", rt->cfg->digest,
-	    *rt->cfg->digest ? ")" : "",
+	log_write(LOG_NOTICE, "reload: config %s: embedded store %s, "
+	    "redis %s, dns %s%s%s", config_name(rt->cfg, name, sizeof(name)),
 	    kept.mem ? "kept" : "started afresh",
 	    *rt->cfg->redis == '\0' ? "none" : kept.redis ? "kept"
 	    : "reconnected", kept.lookups ? "kept" : "restarted",
@@ -432,6 +441,7 @@ main(int argc, char **argv)
 	gid_t gid = 0;
 	FILE *pid_file;
 	int rc;
+	char name[PATH_MAX + 32];
 
 	parse_args(argc, argv, &o);
 	if (o.show != 0)
@@ -489,13 +499,11 @@ main(int argc, char **argv)
 	rt = first_runtime(config_ref(cfg), true);
 	runtime_install(rt);
 	hup_set_handler(reload);
-	log_write(LOG_NOTICE, "starting: socket %s, mode %s, config %s%s%s%s, "
+	log_write(LOG_NOTICE, "starting: socket %s, mode %s, config %s, "
 	    "store %s", sock,
 	    cfg->mode == CONFIG_MODE_MONITOR ? "monitor" : "enforce",
-	    cfg->path != NULL ? cfg->path : "(built-in defaults)",
-	    *cfg->digest ? " (sha256 " : "", cfg->digest,
-	    *cfg->digest ? ")" : "", *cfg->redis != '\0' ? cfg->redis
-	    : "embedded");
+	    config_name(cfg, name, sizeof(name)),
+	    *cfg->redis != '\0' ? cfg->redis : "embedded");
 	rc = smfi_main();
 	hup_set_handler(NULL);		/* no reload once the stop began */
 	log_write(LOG_NOTICE, "stopping%s", rc == MI_SUCCESS ? "" : " on error");

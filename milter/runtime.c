@@ -166,6 +166,7 @@ runtime_new(const struct config *cfg, const struct runtime *prev,
 {
 	struct runtime *rt = calloc(1, sizeof(*rt));
 	struct runtime_kept k = { false, false, false };
+	const bool want_redis = with_redis && *cfg->redis != '\0';
 
 	if (rt == NULL) {
 		config_free(cfg);
@@ -177,7 +178,7 @@ runtime_new(const struct config *cfg, const struct runtime *prev,
 	k.mem = prev != NULL && same_windows(prev->cfg, cfg) &&
 	    prev->cfg->max_hosts == cfg->max_hosts;
 	rt->mem = k.mem ? store_ref(prev->mem) : mem_store_new(cfg);
-	if (with_redis && *cfg->redis != '\0') {
+	if (want_redis) {
 		k.redis = prev != NULL && prev->redis != NULL &&
 		    same_redis(prev->cfg, cfg);
 		rt->redis = k.redis ? store_ref(prev->redis)
@@ -190,8 +191,8 @@ runtime_new(const struct config *cfg, const struct runtime *prev,
 	} else {
 		rt->lookups = lookups_new(cfg, log, err, errlen);
 	}
-	if (rt->mem == NULL || (with_redis && *cfg->redis != '\0' &&
-	    rt->redis == NULL) || rt->lookups == NULL) {
+	if (rt->mem == NULL || (want_redis && rt->redis == NULL) ||
+	    rt->lookups == NULL) {
 		if (rt->lookups != NULL)
 			snprintf(err, errlen, "out of memory");
 		store_free(rt->mem);
