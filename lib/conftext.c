@@ -49,8 +49,10 @@ conftext_clean(const char *text, size_t len, int *bad_line, const char **why)
 			continue;
 		}
 		if (quote != 0) {
-			if (quote == '"' && c == '\\' && next != '\0' &&
-			    next != '\n') {
+			/* libconfuse's escapes: any character in "...",
+			 * a quote or a backslash in '...'. */
+			if (c == '\\' && next != '\0' && next != '\n' &&
+			    (quote == '"' || next == '\'' || next == '\\')) {
 				out[o++] = c;
 				out[o++] = next;
 				i++;

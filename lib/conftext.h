@@ -9,10 +9,11 @@
  * comment ("#" or "//" to the end of the line, and block comments)
  * blanked out, its line breaks kept, CR LF turned into LF, and a final
  * line break added when there is none: each line stays on its number.
- * Quoted strings ("..." with backslash escapes, '...' without) are left
- * as they are, comment characters in them included; a string must end on
- * its line (no option takes two), so a missing quote is reported where
- * it is, not where libconfuse would run out of file.
+ * Quoted strings ("..." with backslash escapes, '...' with \' and \\
+ * only, as libconfuse reads them) are left as they are, comment
+ * characters in them included; a string must end on its line (no option
+ * takes two), so a missing quote is reported where it is, not where
+ * libconfuse would run out of file.
  *
  * Limits: files of at most CONFTEXT_MAX bytes.
  */

@@ -116,6 +116,27 @@ ok(rc == 1 and out == "zombie-milter: %s:1: syntax: a comment that never "
    "ends" % path, "a block comment that never ends: its first line",
    "got: " + out)
 
+# Comment characters inside quotes, past libconfuse's escapes (\" in
+# "...", \' and \\ in '...'), are text: the values stay whole, and a
+# mistake after them is still found on its line.
+quoted = ["reply_reject = 'can\\'t # not a comment'",
+          'reply_tempfail = "say \\"later\\" // not one either"',
+          "reply_quarantine = 'a \\\\ /* nor this'",
+          "quarantine_time = 10"]
+rc, out, path = check(quoted, "quoted")
+ok(rc == 1 and out == "zombie-milter: %s:4: quarantine_time: 10 is out of "
+   "range 60..2592000" % path, "a mistake after escaped quotes: line 4",
+   "got: " + out)
+rc, out, path = check(quoted[:-1], "quoted-good")
+p = subprocess.run([BIN, "-s", "-c", path], capture_output=True, text=True,
+                   errors="replace")
+want = ['reply_reject="can\'t # not a comment"',
+        'reply_tempfail="say \\"later\\" // not one either"',
+        'reply_quarantine="a \\\\ /* nor this"']
+ok(rc == 0 and p.returncode == 0 and
+   all(w in p.stdout.split("\n") for w in want),
+   "and -s shows the three values whole", out + p.stdout + p.stderr)
+
 # Every commented example uncommented.
 lines, blocks, inside = [], 0, False
 for line in SAMPLE:
