@@ -6,8 +6,13 @@
 #define ZM_CLOCK_H
 
 #include <stdint.h>
+#include <time.h>
 
 /* Milliseconds of CLOCK_MONOTONIC. */
 uint64_t clock_monotonic_ms(void);
+
+/* Such a moment as a timespec, for a wait on a condition variable
+ * that uses CLOCK_MONOTONIC. */
+struct timespec clock_timespec(uint64_t ms);
 
 #endif

@@ -184,8 +184,7 @@ unsigned
 hostaddr_get(struct hostaddr *h, uint64_t deadline_ms,
     char out[HOSTADDR_MAX][INET6_ADDRSTRLEN], char *why, size_t whylen)
 {
-	struct timespec until = { (time_t)(deadline_ms / 1000),
-		(long)(deadline_ms % 1000) * 1000000 };
+	const struct timespec until = clock_timespec(deadline_ms);
 	unsigned long lookups;
 	unsigned n;
 

@@ -485,16 +485,10 @@ void
 resolver_wait(struct resolver *r, struct resolver_query *const qs[], size_t n,
     unsigned budget_ms)
 {
-	struct timespec until;
+	const struct timespec until = clock_timespec(clock_monotonic_ms() +
+	    budget_ms);
 	size_t i;
 
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_sec += (time_t)(budget_ms / 1000);
-	until.tv_nsec += (long)(budget_ms % 1000) * 1000000;
-	if (until.tv_nsec >= 1000000000) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000;
-	}
 	pthread_mutex_lock(&r->lock);
 	for (i = 0; i < n; i++) {
 		while (qs[i] != NULL && qs[i]->status == RESOLVER_PENDING)

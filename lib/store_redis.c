@@ -385,19 +385,19 @@ connect_socket(struct redis_store *rs, uint64_t call_deadline, char *why,
 	if (rs->addr.is_unix) {
 		c = redisConnectUnixWithTimeout(rs->addr.path,
 		    ms_timeval(ms_left(deadline)));
-		n = 1;
-	} else if ((n = hostaddr_get(rs->host, deadline, addrs, err,
-	    sizeof(err))) == 0) {
-		snprintf(why, whylen, "connect: %s", err);
-		return NULL;
-	}
-	for (i = 0; !rs->addr.is_unix && i < n; i++) {
-		if (c != NULL)
-			redisFree(c);
-		c = redisConnectWithTimeout(addrs[i], rs->addr.port,
-		    ms_timeval(ms_left(deadline)));
-		if (c != NULL && !c->err)
-			break;
+	} else {
+		if ((n = hostaddr_get(rs->host, deadline, addrs, err,
+		    sizeof(err))) == 0) {
+			snprintf(why, whylen, "connect: %s", err);
+			return NULL;
+		}
+		/* The name's addresses in turn, until one answers. */
+		for (i = 0; i < n && (c == NULL || c->err); i++) {
+			if (c != NULL)
+				redisFree(c);
+			c = redisConnectWithTimeout(addrs[i], rs->addr.port,
+			    ms_timeval(ms_left(deadline)));
+		}
 	}
 	if (c != NULL && !c->err)
 		return c;
@@ -531,13 +531,7 @@ pool_get(struct redis_store *rs, uint64_t call_deadline)
 		store_fail("%s: unreachable, not tried (circuit open)", rs->name);
 		return NULL;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_sec += (time_t)(rs->cfg->redis_timeout_ms / 1000);
-	until.tv_nsec += (long)(rs->cfg->redis_timeout_ms % 1000) * 1000000;
-	if (until.tv_nsec >= 1000000000) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000;
-	}
+	until = clock_timespec(deadline);
 	pthread_mutex_lock(&rs->pool_lock);
 	while (rs->nidle == 0 && rs->nopen >= rs->cfg->redis_connections &&
 	    clock_monotonic_ms() < deadline)
