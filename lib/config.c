@@ -1092,18 +1092,23 @@ bool
 config_print(const char *path, bool all, FILE *out, char *err,
     size_t errlen)
 {
-	struct config *c = config_load(path, err, errlen);
 	char *dtext = defaults_text(), *mine, *theirs;
 	char digest[CONFIG_DIGEST_LEN + 1];
 	cfg_t *cfg = NULL, *def = NULL;
+	struct config *c = NULL;
 	cfg_opt_t *opt;
 	bool ok = false;
 
-	if (c == NULL || dtext == NULL)
+	/* The file is read once: what is printed is what was checked. */
+	if (dtext == NULL)
+		snprintf(err, errlen, "config: out of memory");
+	if (dtext == NULL || (cfg = parse(path, NULL, digest, err, errlen))
+	    == NULL || (def = parse(NULL, dtext, digest, err, errlen)) == NULL)
 		goto out;
-	if ((cfg = parse(path, NULL, digest, err, errlen)) == NULL ||
-	    (def = parse(NULL, dtext, digest, err, errlen)) == NULL)
+	if ((c = fill(cfg, path)) == NULL) {
+		snprintf(err, errlen, "config: out of memory");
 		goto out;
+	}
 	for (opt = cfg->opts; opt->type != CFGT_NONE; opt++) {
 		mine = opt_text(opt);
 		theirs = opt_text(cfg_getopt(def, opt->name));
