@@ -23,7 +23,6 @@
 #include "spf.h"
 #include "spfrec.h"
 
-#define NAME_MAX_LEN	255
 #define POOL_MAX	64
 
 struct spf {
@@ -83,8 +82,7 @@ wire_name(const unsigned char *p, size_t len, char *out, size_t outlen)
 			out[o] = '\0';
 			return o > 0 && address_is_hostname(out, o);
 		}
-		if (n > 63 || i + n > len || o + n + 2 > outlen ||
-		    o + n > NAME_MAX_LEN)
+		if (n > 63 || i + n > len || o + n + 2 > outlen)
 			return false;
 		if (o > 0)
 			out[o++] = '.';

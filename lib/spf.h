@@ -29,8 +29,10 @@
  *
  * libspf2 keeps the RFC 7208 limits (10 terms that look up DNS, 10 MX
  * and PTR names), but its count lets an 11th term through; the layer
- * counts the terms' lookups too and fails the 11th, so a record can
- * never match past the limit (the result is permerror, RFC 7208 4.6.4).  Its
+ * counts the terms' lookups too and fails the 11th, so a record cannot
+ * match past the limit (the result is permerror, RFC 7208 4.6.4).  One
+ * exception: the client's name (PTR) is counted once, since %{p} asks for
+ * it too and is no term, so a second "ptr" in a record goes uncounted.  Its
  * warnings, which may quote the records, are not logged.  Thread-safe:
  * evaluations run in the calling thread, each with a libspf2 server of
  * its own taken from a pool.
