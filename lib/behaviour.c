@@ -12,9 +12,17 @@
  * rejected_rcpts_percent of at least rejected_rcpts_min recipients tried
  * refused by the MTA ("rejected=3/5").  Persistence: more of the host's
  * messages refused by us within behaviour_window (counted from the first)
- * than refused_per_window ("refused=6/5"): a customer's mail client gives
- * up or backs off, a bot keeps pushing.  Window counts the store could
- * not give are unknown and score nothing.
+ * than refused_per_window ("refused=6/5"; a delegated prefix's
+ * "prefix.refused=", a login's "user.refused="; the one with most
+ * refusals scores, the same refusals seen twice being one persistence): a
+ * customer's mail client gives up or backs off, a bot keeps pushing.
+ * Spread within behaviour_window: a host authenticating as more logins
+ * than host_logins_per_window ("logins=16/15": credential stuffing), a
+ * delegated prefix sending from more host keys than
+ * prefix_hosts_per_window ("prefix.hosts=9/8": a zombie taking a new /64
+ * for each message), a login used from more networks than
+ * user_networks_per_window ("user.networks=5/4": stolen credentials).
+ * Counts the store could not give are unknown and score nothing.
  */
 #include "zmconfig.h"
 
@@ -97,6 +105,36 @@ helo_evaluate(const struct config *cfg, const struct signal_facts *f,
 	}
 }
 
+/* A subject's distinct values past their limit. */
+static void
+spread(const struct signal_subject *subj, const char *what, unsigned limit,
+    unsigned points, struct score *score)
+{
+	if (subj->key != NULL && subj->observed && limit > 0 &&
+	    subj->values > limit)
+		score_add(score, (int)points, "%s=%u/%u", what, subj->values,
+		    limit);
+}
+
+/* Refusals past the limit: the subject with most of them scores. */
+static void
+persistence(const struct signal_facts *f, const struct config_signals *sig,
+    struct score *score)
+{
+	const struct signal_subject *subj[] = { &f->host, &f->prefix, &f->user };
+	static const char *const label[] = { "", "prefix.", "user." };
+	size_t i, best = 0;
+
+	if (sig->refused_per_window == 0)
+		return;
+	for (i = 1; i < 3; i++)
+		if (subj[i]->observed && subj[i]->refused > subj[best]->refused)
+			best = i;
+	if (subj[best]->observed && subj[best]->refused > sig->refused_per_window)
+		score_add(score, (int)sig->refused_points, "%srefused=%u/%u",
+		    label[best], subj[best]->refused, sig->refused_per_window);
+}
+
 static void
 behaviour_evaluate(const struct config *cfg, const struct signal_facts *f,
     struct score *score)
@@ -117,22 +155,23 @@ behaviour_evaluate(const struct config *cfg, const struct signal_facts *f,
 	    (unsigned long)sig->rejected_rcpts_percent * tried)
 		score_add(score, (int)sig->rejected_rcpts_points,
 		    "rejected=%u/%u", f->rejected, tried);
-	if (obs == NULL || !obs->answered)
-		return;
-	if (sig->rcpt_domains_per_window > 0 &&
+	spread(&f->host, "logins", sig->host_logins_per_window,
+	    sig->host_logins_points, score);
+	spread(&f->prefix, "prefix.hosts", sig->prefix_hosts_per_window,
+	    sig->prefix_hosts_points, score);
+	spread(&f->user, "user.networks", sig->user_networks_per_window,
+	    sig->user_networks_points, score);
+	if (obs != NULL && obs->answered && sig->rcpt_domains_per_window > 0 &&
 	    obs->rcpt_domains_window > sig->rcpt_domains_per_window)
 		score_add(score, (int)sig->rcpt_domains_per_window_points,
 		    "rcptdomains.window=%u/%u", obs->rcpt_domains_window,
 		    sig->rcpt_domains_per_window);
-	if (sig->from_domains_per_window > 0 &&
+	if (obs != NULL && obs->answered && sig->from_domains_per_window > 0 &&
 	    obs->from_domains > sig->from_domains_per_window)
 		score_add(score, (int)sig->from_domains_per_window_points,
 		    "fromdomains=%u/%u", obs->from_domains,
 		    sig->from_domains_per_window);
-	if (sig->refused_per_window > 0 &&
-	    obs->refused > sig->refused_per_window)
-		score_add(score, (int)sig->refused_points, "refused=%u/%u",
-		    obs->refused, sig->refused_per_window);
+	persistence(f, sig, score);
 }
 
 const struct signal signal_behaviour = { "behaviour", behaviour_evaluate };

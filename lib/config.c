@@ -91,6 +91,15 @@ static const struct sig_int sig_ints[] = {
 	SIG_POINTS(from_domains_per_window_points, 40),
 	SIG(refused_per_window, 20, 0, 100000),
 	SIG_POINTS(refused_points, 70),
+	SIG(host_logins_per_window, 15, 0, DISTINCT_MAX - 1),
+	SIG_POINTS(host_logins_points, 50),
+	SIG(user_networks_per_window, 4, 0, DISTINCT_MAX - 1),
+	SIG_POINTS(user_networks_points, 50),
+	SIG(user_networks_ipv4_prefix, 24, 8, 32),
+	SIG(user_networks_ipv6_prefix, 48, 16, 128),
+	SIG(prefix_hosts_per_window, 8, 0, DISTINCT_MAX - 1),
+	SIG_POINTS(prefix_hosts_points, 50),
+	SIG(prefix_rate_factor, 2, 1, 1000),
 	SIG(bulk_window_s, 3600, 60, 86400),
 	SIG(bulk_host_recipients, 500, 0, 1000000000),
 	SIG_POINTS(bulk_host_points, 20),
@@ -142,6 +151,7 @@ static const struct config_window default_windows[] = {
 static int validate_int(cfg_t *cfg, cfg_opt_t *opt);
 static int validate_word(cfg_t *cfg, cfg_opt_t *opt);
 static int validate_exempt(cfg_t *cfg, cfg_opt_t *opt);
+static int validate_delegations(cfg_t *cfg, cfg_opt_t *opt);
 static int validate_reply(cfg_t *cfg, cfg_opt_t *opt);
 static int validate_socket(cfg_t *cfg, cfg_opt_t *opt);
 static int validate_window(cfg_t *cfg, cfg_opt_t *opt);
@@ -177,6 +187,7 @@ static cfg_opt_t top_opts[] = {
 	CFG_INT("ipv4_prefix", 32, CFGF_NONE),
 	CFG_INT("ipv6_prefix", 64, CFGF_NONE),
 	CFG_STR_LIST("exempt", "{127.0.0.0/8, ::1/128}", CFGF_NONE),
+	CFG_STR_LIST("delegated_prefixes", "{\"::/0 56\"}", CFGF_NONE),
 	CFG_SEC("window", window_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
 	CFG_INT("threshold_tag", 20, CFGF_NONE),
 	CFG_INT("threshold_tempfail", 50, CFGF_NONE),
@@ -328,6 +339,44 @@ validate_exempt(cfg_t *cfg, cfg_opt_t *opt)
 	for (i = 0; i < cfg_opt_size(opt); i++) {
 		if (!netaddr_parse_cidr(cfg_opt_getnstr(opt, i), &net)) {
 			cfg_error(cfg, "%s: \"%s\" is not an address or ADDRESS/PREFIX",
+			    opt->name, cfg_opt_getnstr(opt, i));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* "NETWORK/LEN SIZE" into d; false if malformed or SIZE is not within
+ * LEN..the family's length. */
+static bool
+parse_delegation(const char *text, struct config_delegation *d)
+{
+	char net[80], extra;
+	unsigned size;
+
+	if (sscanf(text, "%79s %u %c", net, &size, &extra) != 2 ||
+	    strchr(net, '/') == NULL || !netaddr_parse_cidr(net, &d->net))
+		return false;
+	d->size = size;
+	return size >= d->net.prefix &&
+	    size <= (d->net.addr.family == AF_INET ? 32u : 128u);
+}
+
+static int
+validate_delegations(cfg_t *cfg, cfg_opt_t *opt)
+{
+	struct config_delegation d;
+	unsigned i;
+
+	if (cfg_opt_size(opt) > CONFIG_DELEGATIONS_MAX) {
+		cfg_error(cfg, "%s: more than %d ranges", opt->name,
+		    CONFIG_DELEGATIONS_MAX);
+		return -1;
+	}
+	for (i = 0; i < cfg_opt_size(opt); i++) {
+		if (!parse_delegation(cfg_opt_getnstr(opt, i), &d)) {
+			cfg_error(cfg, "%s: \"%s\" is not \"NETWORK/LEN SIZE\" "
+			    "with SIZE from LEN to the address length",
 			    opt->name, cfg_opt_getnstr(opt, i));
 			return -1;
 		}
@@ -659,6 +708,7 @@ set_validators(cfg_t *cfg)
 	cfg_set_validate_func(cfg, "dns_forwarders", validate_forwarders);
 	cfg_set_validate_func(cfg, "freemail_domains", validate_domains);
 	cfg_set_validate_func(cfg, "exempt", validate_exempt);
+	cfg_set_validate_func(cfg, "delegated_prefixes", validate_delegations);
 	cfg_set_validate_func(cfg, "socket", validate_socket);
 	cfg_set_validate_func(cfg, "window", validate_window);
 }
@@ -889,6 +939,10 @@ fill(cfg_t *cfg, const char *path)
 	c->exempt = calloc(c->nexempt + 1, sizeof(*c->exempt));
 	for (i = 0; c->exempt != NULL && i < c->nexempt; i++)
 		netaddr_parse_cidr(cfg_getnstr(cfg, "exempt", i), &c->exempt[i]);
+	c->ndelegations = cfg_size(cfg, "delegated_prefixes");
+	for (i = 0; i < c->ndelegations; i++)
+		parse_delegation(cfg_getnstr(cfg, "delegated_prefixes", i),
+		    &c->delegations[i]);
 	fill_windows(c, cfg);
 	c->thresholds.tag = (int)cfg_getint(cfg, "threshold_tag");
 	c->thresholds.tempfail = (int)cfg_getint(cfg, "threshold_tempfail");
@@ -1186,6 +1240,23 @@ config_is_exempt(const struct config *c, const struct netaddr *addr)
 		if (netaddr_in_cidr(addr, &c->exempt[i]))
 			return true;
 	return false;
+}
+
+unsigned
+config_delegated_prefix(const struct config *c, const struct netaddr *addr)
+{
+	const struct config_delegation *best = NULL;
+	size_t i;
+
+	for (i = 0; i < c->ndelegations; i++)
+		if (netaddr_in_cidr(addr, &c->delegations[i].net) &&
+		    (best == NULL || c->delegations[i].net.prefix >
+		    best->net.prefix))
+			best = &c->delegations[i];
+	if (best == NULL || best->size >= (addr->family == AF_INET
+	    ? c->ipv4_prefix : c->ipv6_prefix))
+		return 0;
+	return best->size;
 }
 
 unsigned

@@ -64,6 +64,15 @@ struct config_signals {
 	unsigned from_domains_per_window_points;
 	unsigned refused_per_window;
 	unsigned refused_points;
+	unsigned host_logins_per_window;
+	unsigned host_logins_points;
+	unsigned user_networks_per_window;
+	unsigned user_networks_points;
+	unsigned user_networks_ipv4_prefix;
+	unsigned user_networks_ipv6_prefix;
+	unsigned prefix_hosts_per_window;
+	unsigned prefix_hosts_points;
+	unsigned prefix_rate_factor;
 	bool bulk;
 	unsigned bulk_window_s;
 	unsigned bulk_host_recipients;
@@ -98,6 +107,15 @@ struct config_window {
 	int points;
 };
 
+/* Where customers are delegated a prefix: clients in net are counted at
+ * their host key and at their /size too. */
+struct config_delegation {
+	struct netaddr_cidr net;
+	unsigned size;
+};
+
+#define CONFIG_DELEGATIONS_MAX	64
+
 struct config {
 	atomic_int refs;
 	char *path;			/* NULL when built-in defaults */
@@ -111,6 +129,8 @@ struct config {
 	unsigned ipv6_prefix;
 	struct netaddr_cidr *exempt;
 	size_t nexempt;
+	struct config_delegation delegations[CONFIG_DELEGATIONS_MAX];
+	size_t ndelegations;
 	struct config_window windows[CONFIG_WINDOWS_MAX];
 	unsigned nwindows;
 	struct score_thresholds thresholds;
@@ -200,6 +220,12 @@ unsigned config_window_specs(const struct config *cfg,
 
 /* The longest window a host's observations are kept for. */
 unsigned config_observe_s(const struct config *cfg);
+
+/* The length of the prefix delegated to the customer at addr (the most
+ * specific delegated_prefixes range holding it), or 0 if there is none
+ * shorter than its host key. */
+unsigned config_delegated_prefix(const struct config *cfg,
+    const struct netaddr *addr);
 
 /* True if addr is in one of the exempt networks. */
 bool config_is_exempt(const struct config *cfg, const struct netaddr *addr);

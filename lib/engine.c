@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "hostkey.h"
 #include "signals.h"
 
 struct engine {
@@ -108,16 +109,54 @@ settle(const struct engine *e, struct engine_decision *d)
 	    : d->would;
 }
 
-/* The message's subjects, in the order host, user; returns how many. */
-static size_t
-subjects(const struct engine_message *m, const char *keys[STORE_SUBJECTS_MAX])
+/* Let subj count the distinct values it is seen with, up to limit and
+ * one past it (and at least STORE_VALUES_KEPT, for the event's lists). */
+static void
+distinct(struct store_subject *subj, const char *value, const char *label,
+    unsigned limit)
 {
+	if (value == NULL || limit == 0)
+		return;
+	subj->has_value = true;
+	subj->value = (uint32_t)hostkey_hash(value);
+	subj->label = label;
+	subj->value_cap = limit + 1 > STORE_VALUES_KEPT ? limit + 1
+	    : STORE_VALUES_KEPT;
+}
+
+/*
+ * The message's subjects, those it has of host, delegated prefix and
+ * login, in that order, each with the value whose spread it counts: a
+ * host's logins (credential stuffing), a prefix's hosts (a zombie taking
+ * a new /64 for each message), a login's networks (stolen credentials).
+ * kind[k] says which subject subj[k] is; returns how many there are.
+ */
+static size_t
+subjects(const struct engine *e, const struct engine_message *m,
+    struct store_subject subj[STORE_SUBJECTS_MAX],
+    size_t kind[STORE_SUBJECTS_MAX])
+{
+	const struct config_signals *sig = &e->cfg->sig;
 	size_t n = 0;
 
-	if (m->host != NULL)
-		keys[n++] = m->host;
-	if (m->user != NULL)
-		keys[n++] = m->user;
+	memset(subj, 0, STORE_SUBJECTS_MAX * sizeof(subj[0]));
+	if (m->host != NULL) {
+		kind[n] = STORE_SUBJECT_HOST;
+		subj[n].key = m->host;
+		distinct(&subj[n++], m->user, NULL, sig->host_logins_per_window);
+	}
+	if (m->host != NULL && m->prefix != NULL) {
+		kind[n] = STORE_SUBJECT_PREFIX;
+		subj[n].key = m->prefix;
+		distinct(&subj[n++], m->host, m->host,
+		    sig->prefix_hosts_per_window);
+	}
+	if (m->user != NULL) {
+		kind[n] = STORE_SUBJECT_USER;
+		subj[n].key = m->user;
+		distinct(&subj[n++], m->network, m->host,
+		    sig->user_networks_per_window);
+	}
 	return n;
 }
 
@@ -125,14 +164,18 @@ void
 engine_check_mail(struct engine *e, const struct engine_message *m,
     struct engine_decision *d)
 {
+	struct store_subject subj[STORE_SUBJECTS_MAX];
+	size_t kind[STORE_SUBJECTS_MAX];
 	const char *keys[STORE_SUBJECTS_MAX];
 	time_t now = e->clock.now(e->clock.arg);
-	size_t n = subjects(m, keys), which = 0;
+	size_t n = subjects(e, m, subj, kind), which = 0, k;
 	enum store_status st = STORE_NOTFOUND;
 
 	decision_init(d);
 	if (n == 0)
 		return;
+	for (k = 0; k < n; k++)
+		keys[k] = subj[k].key;
 	if (e->shared != NULL) {
 		st = e->shared->ops->block_find(e->shared, keys, n, now, &which,
 		    &d->block);
@@ -159,40 +202,39 @@ engine_check_mail(struct engine *e, const struct engine_message *m,
  * counted it, or NULL if it is not counted at all.
  */
 static struct store *
-count(struct engine *e, struct store *where, const char *const keys[],
+count(struct engine *e, struct store *where, struct store_subject subj[],
     size_t n, time_t *now, int32_t sign, unsigned rcpts,
-    struct window_count counts[][STORE_WINDOWS_MAX],
     struct store_observation *obs, struct engine_decision *d)
 {
 	int32_t dr = sign * (int32_t)(rcpts > 1000000 ? 1000000 : rcpts);
 
 	if (where == e->shared) {
-		if (e->shared->ops->rate_update(e->shared, keys, n, now, sign, dr,
-		    counts, obs) == STORE_OK)
+		if (e->shared->ops->rate_update(e->shared, subj, n, now, sign, dr,
+		    obs) == STORE_OK)
 			return e->shared;
 		note_failure(d, true);
 		if (sign < 0 || e->cfg->redis_fallback != CONFIG_FALLBACK_LOCAL)
 			return NULL;
 		*now = e->clock.now(e->clock.arg);
 	}
-	if (e->local->ops->rate_update(e->local, keys, n, now, sign, dr,
-	    counts, obs) == STORE_OK)
+	if (e->local->ops->rate_update(e->local, subj, n, now, sign, dr,
+	    obs) == STORE_OK)
 		return e->local;
 	note_failure(d, false);
 	return NULL;
 }
 
 static void
-quarantine(struct engine *e, struct store *where, const char *const keys[],
-    size_t n, time_t now, const struct engine_message *m,
-    struct engine_decision *d)
+quarantine(struct engine *e, struct store *where,
+    const struct store_subject subj[], const size_t kind[], size_t n,
+    time_t now, const struct engine_message *m, struct engine_decision *d)
 {
 	struct store_quarantine q;
 	size_t k;
 
 	memset(&q, 0, sizeof(q));
 	for (k = 0; k < n; k++)
-		q.keys[keys[k] == m->host ? 0 : 1] = keys[k];
+		q.keys[kind[k]] = subj[k].key;
 	q.since = now;
 	q.until = now + (time_t)e->cfg->quarantine_s;
 	q.score = &d->score;
@@ -208,7 +250,7 @@ quarantine(struct engine *e, struct store *where, const char *const keys[],
 		note_failure(d, false);
 }
 
-/* What to record of the host beyond its counts (store.h). */
+/* What to record of the message beyond its counts (store.h). */
 static void
 observation(const struct engine *e, const struct engine_message *m,
     struct store_observation *obs)
@@ -233,22 +275,35 @@ observation(const struct engine *e, const struct engine_message *m,
 	obs->rcpts = m->rcpts;
 }
 
+/* Where the signals find each subject's counts. */
+static struct signal_subject *
+signal_subject_of(struct signal_facts *f, size_t kind)
+{
+	switch (kind) {
+	case STORE_SUBJECT_HOST:
+		return &f->host;
+	case STORE_SUBJECT_PREFIX:
+		return &f->prefix;
+	default:
+		return &f->user;
+	}
+}
+
 void
 engine_decide(struct engine *e, const struct engine_message *m,
     struct engine_decision *d)
 {
 	struct store_observation obs;
+	struct store_subject subj[STORE_SUBJECTS_MAX];
+	size_t kind[STORE_SUBJECTS_MAX];
 	bool refused;
-	struct window_count counts[STORE_SUBJECTS_MAX][STORE_WINDOWS_MAX];
-	const char *keys[STORE_SUBJECTS_MAX];
 	time_t now = e->clock.now(e->clock.arg);
-	size_t n = subjects(m, keys), k;
+	size_t n = subjects(e, m, subj, kind), k;
 	struct store *counted = NULL;
 	struct signal_facts f;
 
 	decision_init(d);
 	memset(&f, 0, sizeof(f));
-	memset(counts, 0, sizeof(counts));
 	f.rcpts = m->rcpts;
 	f.rejected = m->rejected;
 	f.rcpt_domains = m->rcpt_domains != NULL ? m->rcpt_domains->n : 0;
@@ -257,20 +312,21 @@ engine_decide(struct engine *e, const struct engine_message *m,
 	f.spf = m->spf;
 	f.dnsbl = m->dnsbl;
 	f.ndnsbl = m->ndnsbl;
-	if (m->host != NULL) {
-		observation(e, m, &obs);
+	observation(e, m, &obs);
+	if (m->host != NULL)
 		f.obs = &obs;
-	}
 	if (n > 0)
 		counted = count(e, e->shared != NULL ? e->shared : e->local,
-		    keys, n, &now, 1, m->rcpts, counts, m->host != NULL ? &obs
-		    : NULL, d);
+		    subj, n, &now, 1, m->rcpts, &obs, d);
 	for (k = 0; k < n; k++) {
-		struct signal_subject *s = keys[k] == m->host ? &f.host : &f.user;
+		struct signal_subject *s = signal_subject_of(&f, kind[k]);
 
-		s->key = keys[k];
+		s->key = subj[k].key;
 		s->counted = counted != NULL;
-		memcpy(s->counts, counts[k], sizeof(s->counts));
+		s->observed = counted != NULL && obs.answered;
+		memcpy(s->counts, subj[k].counts, sizeof(s->counts));
+		s->values = subj[k].values;
+		s->refused = subj[k].refused;
 	}
 	for (k = 0; k < sizeof(signals) / sizeof(signals[0]); k++)
 		signals[k]->evaluate(e->cfg, &f, &d->score);
@@ -282,20 +338,22 @@ engine_decide(struct engine *e, const struct engine_message *m,
 	/* Refused mail is not counted: a blocked host's retries must not
 	 * prolong its block, nor a deferred message's retries add to its
 	 * body's count.  Its refusal is (what monitor mode would have
-	 * refused, too): a host that keeps pushing refused mail scores for
-	 * it. */
+	 * refused, too), for every subject: a host, a prefix or a login
+	 * that keeps pushing refused mail scores for it. */
 	refused = score_verdict_refuses(d->verdict);
-	if (counted != NULL && (refused || m->host != NULL)) {
+	if (counted != NULL) {
 		observation(e, m, &obs);
 		obs.has_from = false;
 		obs.nrcpt_domains = 0;
 		obs.cross_host_bulk = false;
 		obs.rcpts = refused ? m->rcpts : 0;
 		obs.refusal = true;
-		count(e, counted, keys, refused ? n : 1, &now, refused ? -1 : 0,
-		    m->rcpts, counts, m->host != NULL ? &obs : NULL, d);
+		for (k = 0; k < n; k++)
+			subj[k].has_value = false;
+		count(e, counted, subj, n, &now, refused ? -1 : 0, m->rcpts,
+		    &obs, d);
 	}
 	if (d->verdict == VERDICT_QUARANTINE && n > 0)
-		quarantine(e, counted != NULL ? counted : e->local, keys, n, now,
-		    m, d);
+		quarantine(e, counted != NULL ? counted : e->local, subj, kind,
+		    n, now, m, d);
 }

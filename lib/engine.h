@@ -3,11 +3,16 @@
  *
  * The engine owns the store and the signal table and knows nothing of the
  * MTA.  The milter asks it twice per message: engine_check_mail() at MAIL
- * FROM (is the host or login quarantined?) and engine_decide() at end of
- * message (count it, score it, act on the verdict).  Mail that is refused
- * is not counted; a quarantine writes the block and clears the counts, so
- * a released host starts clean.  In monitor mode the verdict is always
- * accept and `would` says what enforce mode would have done.
+ * FROM (is the host, its delegated prefix or the login quarantined?) and
+ * engine_decide() at end of message (count it, score it, act on the
+ * verdict).  A message is counted for each of its subjects: the host, the
+ * prefix delegated to its customer, the login; each subject also keeps
+ * its refusals and the distinct values it is seen with (a host's logins,
+ * a prefix's hosts, a login's networks).  Mail that is refused is not
+ * counted, but its refusal is, for every subject; a quarantine covers
+ * every subject of the message, writes the block and clears the counts,
+ * so a released subject starts clean.  In monitor mode the verdict is
+ * always accept and `would` says what enforce mode would have done.
  *
  * State lives in the local (embedded) store, or, when Redis is configured,
  * in the shared store with the local one as the fallback while Redis
@@ -43,6 +48,8 @@ extern const struct engine_clock engine_clock_system;
  * is a message nothing is known of. */
 struct engine_message {
 	const char *host;	/* host key, NULL if the client has no address */
+	const char *prefix;	/* its delegated prefix's key, NULL if none */
+	const char *network;	/* its network's key (a login's spread) */
 	const char *user;	/* user key, NULL if not authenticated */
 	unsigned rcpts;		/* accepted recipients */
 	unsigned rejected;	/* recipients the MTA refused */

@@ -32,6 +32,17 @@ reasons_array(const struct score *s)
 	return a;
 }
 
+static json_t *
+strings_array(const char *const *v, size_t n)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; a != NULL && i < n; i++)
+		json_array_append_new(a, json_string(v[i]));
+	return a;
+}
+
 /* Add "sig": HMAC-SHA256 over the canonical form of ev without it. */
 static int
 sign(json_t *ev, const unsigned char *key, size_t key_len)
@@ -71,10 +82,14 @@ event_quarantine_json(const struct event_quarantine *q,
 	 * so every JSON encoder writes it, and signs it, the same way. */
 	if (q->queue_id != NULL)
 		logesc(queue_id, sizeof(queue_id), q->queue_id);
-	ev = json_pack("{s:s, s:o, s:o, s:i, s:o, s:s, s:I, s:I, s:o, s:i}",
+	ev = json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:i, s:o, s:s, s:I, s:I,"
+	    " s:o, s:i}",
 	    "event", "quarantine",
 	    "host", string_or_null(q->host),
+	    "prefix", string_or_null(q->prefix),
 	    "user", string_or_null(q->user),
+	    "user_hosts", strings_array(q->user_hosts, q->nuser_hosts),
+	    "prefix_hosts", strings_array(q->prefix_hosts, q->nprefix_hosts),
 	    "score", q->score->total,
 	    "reasons", reasons_array(q->score),
 	    "relay", q->relay,

@@ -1,10 +1,16 @@
 /*
  * event -- the JSON of a quarantine event, optionally signed.
  *
- *   {"event":"quarantine","host":"192.0.2.7","user":null,"score":130,
+ *   {"event":"quarantine","host":"192.0.2.7","prefix":null,"user":null,
+ *    "user_hosts":[],"prefix_hosts":[],"score":130,
  *    "reasons":["msgs1m=31/30(+50)",...],"relay":"relay1",
  *    "since":1700000000,"until":1700086400,"queue_id":"4F1A2B","v":1,
  *    "sig":"..."}
+ *
+ * "prefix" is the prefix delegated to the host's customer, quarantined
+ * with it; "user_hosts" the host keys the login was used from within the
+ * behaviour window (the last one of each network), "prefix_hosts" the
+ * host keys seen in the prefix; both as far as the store kept them.
  *
  * "sig", present when a key is given, is the hex HMAC-SHA256 of the same
  * event without "sig", serialised compactly with its keys sorted and
@@ -21,6 +27,8 @@
 
 #include "score.h"
 
+#define EVENT_HOSTS_MAX	64
+
 struct event_quarantine {
 	const char *host;	/* host key or NULL */
 	const char *user;	/* user key or NULL */
@@ -29,6 +37,11 @@ struct event_quarantine {
 	time_t since;
 	time_t until;
 	const char *queue_id;	/* NULL if unknown */
+	const char *prefix;	/* the delegated prefix's key or NULL */
+	const char *const *user_hosts;		/* host keys, nuser_hosts */
+	size_t nuser_hosts;
+	const char *const *prefix_hosts;	/* host keys, nprefix_hosts */
+	size_t nprefix_hosts;
 };
 
 /* The event as a malloc'd JSON string (the caller frees it); NULL on

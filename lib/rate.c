@@ -2,10 +2,11 @@
  * rate -- the sliding-window rate signal.  See signals.h.
  *
  * Each window limit a subject crosses adds that window's points, with a
- * reason such as "msgs1m=31/30" (user limits read "user.msgs1m=...").
- * When a message has both a host and a SASL login, both are counted but
- * only the one with more points scores: the same burst seen twice is
- * still one burst.
+ * reason such as "msgs1m=31/30" (a login's read "user.msgs1m=...", a
+ * delegated prefix's "prefix.msgs1m=...", against the window's limits
+ * times prefix_rate_factor).  A message is counted for each of its
+ * subjects but only the one with most points scores: the same burst seen
+ * twice is still one burst.
  */
 #include "zmconfig.h"
 
@@ -15,9 +16,10 @@
 
 static void
 score_subject(const struct config *cfg, const struct signal_subject *subj,
-    const char *label, struct score *out)
+    const char *label, unsigned long factor, struct score *out)
 {
 	const struct config_window *w;
+	unsigned long msgs, rcpts;
 	unsigned i;
 
 	score_init(out);
@@ -25,14 +27,14 @@ score_subject(const struct config *cfg, const struct signal_subject *subj,
 		return;
 	for (i = 0; i < cfg->nwindows; i++) {
 		w = &cfg->windows[i];
-		if (w->messages > 0 && subj->counts[i].msgs > w->messages)
+		msgs = w->messages * factor;
+		rcpts = w->recipients * factor;
+		if (msgs > 0 && subj->counts[i].msgs > msgs)
 			score_add(out, w->points, "%smsgs%s=%lu/%lu", label,
-			    w->name, (unsigned long)subj->counts[i].msgs,
-			    w->messages);
-		if (w->recipients > 0 && subj->counts[i].rcpts > w->recipients)
+			    w->name, (unsigned long)subj->counts[i].msgs, msgs);
+		if (rcpts > 0 && subj->counts[i].rcpts > rcpts)
 			score_add(out, w->points, "%srcpts%s=%lu/%lu", label,
-			    w->name, (unsigned long)subj->counts[i].rcpts,
-			    w->recipients);
+			    w->name, (unsigned long)subj->counts[i].rcpts, rcpts);
 	}
 }
 
@@ -40,13 +42,16 @@ static void
 rate_evaluate(const struct config *cfg, const struct signal_facts *facts,
     struct score *score)
 {
-	struct score host, user;
+	struct score host, prefix, user;
 	const struct score *best;
 	unsigned i;
 
-	score_subject(cfg, &facts->host, "", &host);
-	score_subject(cfg, &facts->user, "user.", &user);
-	best = user.total > host.total ? &user : &host;
+	score_subject(cfg, &facts->host, "", 1, &host);
+	score_subject(cfg, &facts->prefix, "prefix.",
+	    cfg->sig.prefix_rate_factor, &prefix);
+	score_subject(cfg, &facts->user, "user.", 1, &user);
+	best = prefix.total > host.total ? &prefix : &host;
+	best = user.total > best->total ? &user : best;
 	for (i = 0; i < best->nreasons; i++)
 		score_add(score, best->reasons[i].points, "%s",
 		    best->reasons[i].text);

@@ -20,15 +20,20 @@
 #include "store.h"
 #include "window.h"
 
-/* The window counts of one subject (host or login), this message included. */
+/* What the store says of one subject (host, delegated prefix or login),
+ * this message included. */
 struct signal_subject {
 	const char *key;	/* NULL: no such subject for this message */
 	bool counted;		/* false: the store did not answer */
 	struct window_count counts[CONFIG_WINDOWS_MAX];
+	bool observed;		/* false: values and refused are unknown */
+	unsigned values;	/* distinct logins, hosts or networks */
+	unsigned refused;	/* its refused messages in the window */
 };
 
 struct signal_facts {
 	struct signal_subject host;
+	struct signal_subject prefix;
 	struct signal_subject user;
 	unsigned rcpts;			/* accepted */
 	unsigned rejected;		/* refused by the MTA */
@@ -49,7 +54,7 @@ struct signal {
 	    const struct signal_facts *facts, struct score *score);
 };
 
-/* Window limits crossed by the host or the login (rate.c). */
+/* Window limits crossed by the host, its prefix or the login (rate.c). */
 extern const struct signal signal_rate;
 
 /* Listings on DNS blocklists (dnsbl_score.c). */
@@ -58,7 +63,8 @@ extern const struct signal signal_dnsbl;
 /* A forged envelope sender (spf_score.c). */
 extern const struct signal signal_spf;
 
-/* HELO, domain spread, refused recipients (behaviour.c). */
+/* HELO, domain and network spread, refused recipients, persistence
+ * (behaviour.c). */
 extern const struct signal signal_behaviour;
 
 /* The same body to many recipients or from many hosts (bulk.c). */

@@ -5,7 +5,8 @@
  * in-process store (store_mem.c, always there) and Redis (store_redis.c,
  * shared by every relay) behave the same to it.  Keys are host or user
  * keys (hostkey.h); each call takes the message's subjects together (its
- * host and its login), so a networked store answers in one round trip.
+ * host, the prefix delegated to its customer, its login), so a networked
+ * store answers in one round trip.
  *
  * Every call may fail (STORE_ERROR, the cause from store_error() in the
  * thread that got it): a failure is
@@ -25,7 +26,14 @@
 #include "window.h"
 
 #define STORE_WINDOWS_MAX	8
-#define STORE_SUBJECTS_MAX	2	/* a host and a login */
+/* The subjects of a message, in this order in a quarantine. */
+enum {
+	STORE_SUBJECT_HOST,
+	STORE_SUBJECT_PREFIX,
+	STORE_SUBJECT_USER,
+	STORE_SUBJECTS_MAX
+};
+#define STORE_LABEL_MAX		48	/* a host key */
 #define STORE_REASON_LEN	512
 #define STORE_RELAY_LEN		128
 
@@ -46,7 +54,8 @@ struct store_block {
 
 /* A quarantine to write: the subjects, the record, the event's facts. */
 struct store_quarantine {
-	const char *keys[STORE_SUBJECTS_MAX];	/* host, user; NULL if none */
+	/* host, prefix, user; NULL if none */
+	const char *keys[STORE_SUBJECTS_MAX];
 	time_t since;
 	time_t until;
 	const struct score *score;
@@ -55,16 +64,41 @@ struct store_quarantine {
 };
 
 /*
- * What a message shows of its host beyond counts, and what the store
- * answers: the distinct sender and recipient domains the host used within
+ * One subject of a message as a store counts it: its key, and the value
+ * it is seen with whose distinct number within the observation's window_s
+ * is a signal (a host's logins, a prefix's hosts, a login's networks), as
+ * a hash, with a label the shared store keeps beside it for the
+ * quarantine event (NULL: none).  The store answers the subject's window
+ * counts, its distinct values (this one included; at most value_cap are
+ * kept, 0 keeps none) and, with an observation, its refusals.
+ */
+#define STORE_VALUES_KEPT	32	/* at least, when any are kept */
+
+struct store_subject {
+	/* in */
+	const char *key;
+	bool has_value;
+	uint32_t value;
+	const char *label;		/* at most STORE_LABEL_MAX - 1 bytes */
+	unsigned value_cap;
+	/* out */
+	struct window_count counts[STORE_WINDOWS_MAX];
+	unsigned values;
+	unsigned refused;		/* before this message's */
+};
+
+/*
+ * What a message shows beyond counts, and what the store answers.  For
+ * every subject: its distinct values (store_subject) and how many of its
+ * messages were refused since the first refusal within window_s.  For the
+ * host only: the distinct sender and recipient domains it used within
  * window_s (each counted up to one past its limit: enough to say "more
  * than"; a limit of 0 keeps none), the recipients its body went to from
- * this host within bulk_window_s, how many distinct hosts sent that body,
- * and how many of the host's messages were refused since the first
- * refusal within window_s.  Domains come as hashes (hostkey_hash()), the
- * body as its fingerprint (fingerprint.h).  A refusal is recorded when a
- * message is taken back: refusal set, and the body's rcpts to take back
- * from its count, if any.
+ * this host within bulk_window_s and how many distinct hosts sent that
+ * body.  Domains come as hashes (hostkey_hash()), the body as its
+ * fingerprint (fingerprint.h).  A refusal is recorded when a message is
+ * taken back: refusal set, and the body's rcpts to take back from its
+ * count, if any.
  */
 #define STORE_RCPT_DOMAINS_MAX	100	/* recorded per message */
 #define STORE_BODIES_MAX	256	/* distinct bodies kept per host */
@@ -90,7 +124,6 @@ struct store_observation {
 	unsigned rcpt_domains_window;
 	unsigned fp_rcpts;
 	unsigned fp_hosts;
-	unsigned refused;		/* before this message's */
 };
 
 struct store;
@@ -98,25 +131,24 @@ struct store;
 struct store_ops {
 	/*
 	 * Add dmsgs messages and drcpts recipients to every window of each
-	 * of the n keys and return the counts after it (counts[k][w]).  On
-	 * input *now is the caller's clock; a store with a clock of its own
-	 * (Redis TIME, so relays agree) replaces it.  Negative deltas take
-	 * back an add: pass the *now that add returned.  With obs (not
-	 * NULL, and then keys[0] is its host), the observation is recorded
-	 * and answered in the same call.
+	 * of the n subjects and return the counts after it.  On input *now
+	 * is the caller's clock; a store with a clock of its own (Redis
+	 * TIME, so relays agree) replaces it.  Negative deltas take back an
+	 * add: pass the *now that add returned.  With obs (not NULL), the
+	 * observation is recorded and answered in the same call, the host's
+	 * part for the subject whose key is obs->host (the first).
 	 */
 	enum store_status (*rate_update)(struct store *st,
-	    const char *const keys[], size_t n, time_t *now,
-	    int32_t dmsgs, int32_t drcpts,
-	    struct window_count counts[][STORE_WINDOWS_MAX],
-	    struct store_observation *obs);
+	    struct store_subject subj[], size_t n, time_t *now,
+	    int32_t dmsgs, int32_t drcpts, struct store_observation *obs);
 	/* STORE_OK, *which and *out if one of the n keys is quarantined at
 	 * now; STORE_NOTFOUND if none is. */
 	enum store_status (*block_find)(struct store *st,
 	    const char *const keys[], size_t n, time_t now, size_t *which,
 	    struct store_block *out);
 	/* Quarantine q's subjects and forget their counts (a released host
-	 * starts clean); a shared store also publishes the event. */
+	 * starts clean); a shared store also publishes the event, naming
+	 * the labels kept with the login's and the prefix's values. */
 	enum store_status (*quarantine)(struct store *st,
 	    const struct store_quarantine *q);
 	void (*free)(struct store *st);

@@ -32,7 +32,8 @@ struct mem_seen {
 	uint32_t since;		/* F, R: last seen; B: start of its count */
 	uint32_t count;		/* B: recipients */
 	char kind;		/* 'F' sender domain, 'R' recipient domain,
-				 * 'B' body, 'Z' refusals */
+				 * 'B' body, 'D' the subject's distinct
+				 * value, 'Z' refusals */
 };
 
 /* Bodies sent by many hosts: a fixed table, the newest fingerprint
@@ -208,32 +209,53 @@ entry_update(struct mem_store *ms, struct mem_entry *e, time_t now,
 	}
 }
 
+/* How many values of each kind an entry keeps, once pruned. */
+struct seen_counts {
+	unsigned f, r, b, d, z;
+};
+
+static unsigned *
+seen_count_of(struct seen_counts *n, char kind)
+{
+	switch (kind) {
+	case 'F':
+		return &n->f;
+	case 'R':
+		return &n->r;
+	case 'B':
+		return &n->b;
+	case 'D':
+		return &n->d;
+	default:
+		return &n->z;
+	}
+}
+
 /* Forget what slid out of its window; count what is left by kind. */
 static void
 seen_prune(struct mem_entry *e, const struct store_observation *obs,
-    uint32_t now, unsigned *nf, unsigned *nr, unsigned *nb)
+    uint32_t now, struct seen_counts *n)
 {
 	unsigned i, kept = 0;
 	struct mem_seen *v;
 
-	*nf = *nr = *nb = 0;
+	memset(n, 0, sizeof(*n));
 	for (i = 0; i < e->nseen; i++) {
 		v = &e->seen[i];
 		if (now - v->since >= (v->kind == 'B' ? obs->bulk_window_s
 		    : obs->window_s))
 			continue;
-		if (v->kind != 'Z')
-			*(v->kind == 'F' ? nf : v->kind == 'R' ? nr : nb) += 1;
+		*seen_count_of(n, v->kind) += 1;
 		e->seen[kept++] = *v;
 	}
 	e->nseen = kept;
 }
 
-/* The value of that kind and hash, added if *n is under cap; NULL if it
- * is not kept (over the cap, or out of memory). */
+/* The value of that kind and hash, added if there are fewer than cap of
+ * its kind; NULL if it is not kept (over the cap, or out of memory). */
 static struct mem_seen *
 seen_get(struct mem_entry *e, char kind, uint32_t hash, uint32_t now,
-    unsigned *n, unsigned cap)
+    struct seen_counts *n, unsigned cap)
 {
 	struct mem_seen *v;
 	unsigned i;
@@ -241,7 +263,7 @@ seen_get(struct mem_entry *e, char kind, uint32_t hash, uint32_t now,
 	for (i = 0; i < e->nseen; i++)
 		if (e->seen[i].kind == kind && e->seen[i].hash == hash)
 			return &e->seen[i];
-	if (*n >= cap)
+	if (*seen_count_of(n, kind) >= cap)
 		return NULL;
 	if (e->nseen == e->aseen) {
 		unsigned a = e->aseen ? 2 * e->aseen : 4;
@@ -256,7 +278,7 @@ seen_get(struct mem_entry *e, char kind, uint32_t hash, uint32_t now,
 	v->kind = kind;
 	v->hash = hash;
 	v->since = now;
-	(*n)++;
+	*seen_count_of(n, kind) += 1;
 	return v;
 }
 
@@ -300,54 +322,69 @@ fp_count_host(struct mem_store *ms, const struct store_observation *obs,
 	return f->nhosts;
 }
 
-/* Record and answer an observation of entry e, its host. */
+/* Record and answer the host's part of an observation: its domains and
+ * its body. */
 static void
-observe(struct mem_store *ms, struct mem_entry *e, time_t when,
-    struct store_observation *obs)
+observe_host(struct mem_store *ms, struct mem_entry *e, uint32_t now,
+    struct seen_counts *n, struct store_observation *obs)
 {
-	uint32_t now = (uint32_t)when;
-	unsigned nf, nr, nb, nz = 0;
 	struct mem_seen *v;
 	size_t i;
 
-	seen_prune(e, obs, now, &nf, &nr, &nb);
-	v = seen_get(e, 'Z', 0, now, &nz, obs->refusal ? 1 : 0);
-	if (v != NULL && obs->refusal)
-		v->count++;
-	obs->refused = v != NULL ? v->count : 0;
 	if (obs->refusal) {
 		if (obs->fp != NULL && obs->per_host_bulk &&
 		    (v = seen_get(e, 'B', (uint32_t)fp_bits(obs->fp, 8), now,
-		    &nb, 0)) != NULL)
+		    n, 0)) != NULL)
 			v->count -= v->count < obs->rcpts ? v->count : obs->rcpts;
-		obs->answered = true;
 		return;
 	}
 	if (obs->has_from && obs->from_limit > 0 &&
-	    (v = seen_get(e, 'F', obs->from_domain, now, &nf,
+	    (v = seen_get(e, 'F', obs->from_domain, now, n,
 	    obs->from_limit + 1)) != NULL)
 		v->since = now;
 	for (i = 0; obs->rcpt_limit > 0 && i < obs->nrcpt_domains &&
 	    i < STORE_RCPT_DOMAINS_MAX; i++)
-		if ((v = seen_get(e, 'R', obs->rcpt_domains[i], now, &nr,
+		if ((v = seen_get(e, 'R', obs->rcpt_domains[i], now, n,
 		    obs->rcpt_limit + 1)) != NULL)
 			v->since = now;
-	obs->from_domains = nf;
-	obs->rcpt_domains_window = nr;
+	obs->from_domains = n->f;
+	obs->rcpt_domains_window = n->r;
 	if (obs->fp != NULL && obs->per_host_bulk) {
-		v = seen_get(e, 'B', (uint32_t)fp_bits(obs->fp, 8), now, &nb,
+		v = seen_get(e, 'B', (uint32_t)fp_bits(obs->fp, 8), now, n,
 		    STORE_BODIES_MAX);
 		obs->fp_rcpts = v != NULL ? (v->count += obs->rcpts) : obs->rcpts;
 	}
 	if (obs->fp != NULL && obs->cross_host_bulk)
 		obs->fp_hosts = fp_count_host(ms, obs, now);
-	obs->answered = true;
+}
+
+/* Record and answer an observation of entry e, the subject subj: its
+ * refusals, its distinct values, and the host's part if it is the host.
+ * A new value needs a message (dmsgs > 0). */
+static void
+observe(struct mem_store *ms, struct mem_entry *e, time_t when,
+    struct store_subject *subj, int32_t dmsgs, struct store_observation *obs)
+{
+	uint32_t now = (uint32_t)when;
+	struct seen_counts n;
+	struct mem_seen *v;
+
+	seen_prune(e, obs, now, &n);
+	v = seen_get(e, 'Z', 0, now, &n, obs->refusal ? 1 : 0);
+	if (v != NULL && obs->refusal)
+		v->count++;
+	subj->refused = v != NULL ? v->count : 0;
+	if (subj->has_value && (v = seen_get(e, 'D', subj->value, now, &n,
+	    dmsgs > 0 && !obs->refusal ? subj->value_cap : 0)) != NULL)
+		v->since = now;
+	subj->values = n.d;
+	if (obs->host != NULL && strcmp(subj->key, obs->host) == 0)
+		observe_host(ms, e, now, &n, obs);
 }
 
 static enum store_status
-mem_rate_update(struct store *st, const char *const keys[], size_t n,
+mem_rate_update(struct store *st, struct store_subject subj[], size_t n,
     time_t *now, int32_t dmsgs, int32_t drcpts,
-    struct window_count counts[][STORE_WINDOWS_MAX],
     struct store_observation *obs)
 {
 	struct mem_store *ms = (struct mem_store *)st;
@@ -356,12 +393,14 @@ mem_rate_update(struct store *st, const char *const keys[], size_t n,
 
 	pthread_mutex_lock(&ms->lock);
 	for (k = 0; k < n; k++) {
-		if ((e = entry_get(ms, keys[k], *now, true)) == NULL)
+		if ((e = entry_get(ms, subj[k].key, *now, true)) == NULL)
 			break;
-		entry_update(ms, e, *now, dmsgs, drcpts, counts[k]);
-		if (k == 0 && obs != NULL)
-			observe(ms, e, *now, obs);
+		entry_update(ms, e, *now, dmsgs, drcpts, subj[k].counts);
+		if (obs != NULL)
+			observe(ms, e, *now, &subj[k], dmsgs, obs);
 	}
+	if (obs != NULL)
+		obs->answered = k == n;
 	pthread_mutex_unlock(&ms->lock);
 	return k == n ? STORE_OK
 	    : store_fail("embedded store: out of memory");

@@ -46,15 +46,18 @@
  * when their ring slot comes round; the TTL drops the key of a host gone
  * quiet.
  *
- * An observation of the host (store_observation) may follow: the
+ * An observation of the subject (store_observation) may follow: the
  * behaviour window, the bulk window, the caps of sender domains,
- * recipient domains and bodies kept, 1 to count a refusal (or 0), then
- * fields to record: "F<hash>" and "R<hash>" (a sender or recipient
- * domain, 6 hex digits of its hash) hold the minute last seen;
- * "B<hash>" (a body, the fingerprint's first 6 hex digits) holds its
- * recipients and the minute it was first seen, and adds this message's
- * recipients (a negative delta takes them back); "Z" holds the refusals
- * and the minute of the first.  Minutes are kept modulo 4096 and a count
+ * recipient domains, bodies and distinct values kept, 1 to count a
+ * refusal (or 0), then fields to record: "F<hash>" and "R<hash>" (a
+ * sender or recipient domain, 6 hex digits of its hash) hold the minute
+ * last seen; "D<hash>" (the subject's distinct value: a host's login, a
+ * prefix's host, a login's network) too, followed by a space and its
+ * label when the argument is "D<hash>=label"; "B<hash>" (a body, the
+ * fingerprint's first 6 hex digits) holds its recipients and the minute
+ * it was first seen, and adds this message's recipients (a negative
+ * delta takes them back); "Z" holds the refusals and the minute of the
+ * first.  Minutes are kept modulo 4096 and a count
  * as count * 4096 + minute, small integers that Redis packs in 2 or 3
  * bytes: about 16 bytes a field.  Windows are at most a day (1440
  * minutes), so a minute is never ambiguous while the host keeps sending;
@@ -63,7 +66,7 @@
  * window are deleted as they are read.  A new field needs a message
  * (a body, recipients).  The reply then ends with the distinct sender
  * and recipient domains in the window, the body's recipients (0 if there
- * is no body field) and the refusals.
+ * is no body field), the refusals and the distinct values.
  */
 static const char window_script[] =
     "local now = tonumber(ARGV[3])\n"
@@ -71,7 +74,7 @@ static const char window_script[] =
     "local dm, dr = tonumber(ARGV[1]), tonumber(ARGV[2])\n"
     "local nw = tonumber(ARGV[5])\n"
     "local base = 6 + 2 * nw\n"
-    "local obs = #ARGV >= base + 5\n"
+    "local obs = #ARGV >= base + 6\n"
     "local raw = redis.call('HGETALL', KEYS[1])\n"
     "local h, set = {}, {}\n"
     "for i = 1, #raw, 2 do h[raw[i]] = raw[i + 1] end\n"
@@ -98,7 +101,7 @@ static const char window_script[] =
     "  M = 4096\n"
     "  nowm = math.floor(now / 60) % M\n"
     "  bw, kw = tonumber(ARGV[base]), tonumber(ARGV[base + 1])\n"
-    "  n, del = { F = 0, R = 0, B = 0, Z = 0 }, {}\n"
+    "  n, del = { F = 0, R = 0, B = 0, D = 0, Z = 0 }, {}\n"
     "end\n"
     "for f, v in pairs(h) do\n"
     "  local c = string.byte(f)\n"
@@ -115,7 +118,7 @@ static const char window_script[] =
     "      stale = tonumber(ARGV[4]) - redis.call('TTL', KEYS[1]) >\n"
     "        (M - 1440) * 60\n"
     "    end\n"
-    "    local t = tonumber(v)\n"
+    "    local t = tonumber(string.match(v, '^%d+'))\n"
     "    if t == nil or stale or\n"
     "      (nowm - t % M) % M * 60 >= (k == 'B' and kw or bw) then\n"
     "      del[#del + 1] = f\n"
@@ -132,17 +135,18 @@ static const char window_script[] =
     "end\n"
     "if obs then\n"
     "  local cap = { F = tonumber(ARGV[base + 2]),\n"
-    "    R = tonumber(ARGV[base + 3]), B = tonumber(ARGV[base + 4]) }\n"
+    "    R = tonumber(ARGV[base + 3]), B = tonumber(ARGV[base + 4]),\n"
+    "    D = tonumber(ARGV[base + 5]) }\n"
     "  local body = 0\n"
     "  if #del > 0 then redis.call('HDEL', KEYS[1], unpack(del)) end\n"
     "  local z = tonumber(h['Z']) or nowm\n"
-    "  if ARGV[base + 5] == '1' then\n"
+    "  if ARGV[base + 6] == '1' then\n"
     "    z = z + M\n"
     "    set[#set + 1] = 'Z'\n"
     "    set[#set + 1] = z\n"
     "  end\n"
-    "  for i = base + 6, #ARGV do\n"
-    "    local f = ARGV[i]\n"
+    "  for i = base + 7, #ARGV do\n"
+    "    local f, label = string.match(ARGV[i], '^([^=]*)=?(.*)$')\n"
     "    local k = string.sub(f, 1, 1)\n"
     "    if h[f] == nil and n[k] and n[k] < cap[k] and\n"
     "      (k == 'B' and dr or dm) > 0 then\n"
@@ -154,7 +158,7 @@ static const char window_script[] =
     "      body = math.max(0, math.floor(v / M) + dr)\n"
     "      h[f] = body * M + v % M\n"
     "    elseif h[f] ~= nil then\n"
-    "      h[f] = nowm\n"
+    "      h[f] = label ~= '' and nowm .. ' ' .. label or nowm\n"
     "    end\n"
     "    if h[f] ~= nil then\n"
     "      set[#set + 1] = f\n"
@@ -165,6 +169,7 @@ static const char window_script[] =
     "  out[#out + 1] = n.R\n"
     "  out[#out + 1] = body\n"
     "  out[#out + 1] = math.floor(z / M)\n"
+    "  out[#out + 1] = n.D\n"
     "end\n"
     "if #set > 0 then redis.call('HSET', KEYS[1], unpack(set)) end\n"
     "redis.call('EXPIRE', KEYS[1], ARGV[4])\n"
@@ -176,8 +181,8 @@ static const char window_script[] =
 #define CACHE_SLOTS	1024
 #define POOL_MAX	256
 
-#define OBS_ARGS	(6 + 2 + STORE_RCPT_DOMAINS_MAX)
-#define FIELD_MAX	12	/* "F0123abcd" */
+#define OBS_ARGS	(7 + 3 + STORE_RCPT_DOMAINS_MAX)
+#define FIELD_MAX	(8 + STORE_LABEL_MAX)	/* "D0123ab=label" */
 
 /* One command of a pipeline. */
 struct cmd {
@@ -709,42 +714,56 @@ obs_add(struct obs_args *a, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* The window script's arguments for an observation (see the script). */
+/* The window script's arguments for an observation of subj (see the
+ * script); the host's part if host. */
 static void
-obs_args_fill(const struct store_observation *obs, struct obs_args *a)
+obs_args_fill(const struct store_observation *obs,
+    const struct store_subject *subj, bool host, struct obs_args *a)
 {
+	bool bodies = host && obs->fp != NULL && obs->per_host_bulk;
 	size_t i;
 
 	a->n = 0;
 	obs_add(a, "%u", obs->window_s);
 	obs_add(a, "%u", obs->bulk_window_s);
-	obs_add(a, "%u", obs->from_limit > 0 ? obs->from_limit + 1 : 0);
-	obs_add(a, "%u", obs->rcpt_limit > 0 ? obs->rcpt_limit + 1 : 0);
-	obs_add(a, "%u", obs->per_host_bulk ? STORE_BODIES_MAX : 0);
+	obs_add(a, "%u", host && obs->from_limit > 0 ? obs->from_limit + 1 : 0);
+	obs_add(a, "%u", host && obs->rcpt_limit > 0 ? obs->rcpt_limit + 1 : 0);
+	obs_add(a, "%u", bodies ? STORE_BODIES_MAX : 0);
+	obs_add(a, "%u", subj->value_cap);
 	obs_add(a, "%d", obs->refusal ? 1 : 0);
 	if (obs->refusal) {
 		/* Take the body's recipients back (the script adds the
 		 * negative recipient delta), if it is counted. */
-		if (obs->fp != NULL && obs->per_host_bulk)
+		if (bodies)
 			obs_add(a, "B%.6s", obs->fp);
 		return;
 	}
+	if (subj->has_value && subj->value_cap > 0)
+		obs_add(a, "D%06x%s%.*s", (unsigned)subj->value & 0xffffff,
+		    subj->label != NULL ? "=" : "", STORE_LABEL_MAX - 1,
+		    subj->label != NULL ? subj->label : "");
+	if (!host)
+		return;
 	if (obs->has_from && obs->from_limit > 0)
 		obs_add(a, "F%06x", (unsigned)obs->from_domain & 0xffffff);
 	for (i = 0; obs->rcpt_limit > 0 && i < obs->nrcpt_domains &&
 	    i < STORE_RCPT_DOMAINS_MAX; i++)
 		obs_add(a, "R%06x", (unsigned)obs->rcpt_domains[i] & 0xffffff);
-	if (obs->fp != NULL && obs->per_host_bulk)
+	if (bodies)
 		obs_add(a, "B%.6s", obs->fp);
 }
 
 /* Read the observation's answers at the end of the script's reply. */
 static bool
-parse_observation(const redisReply *r, size_t at, struct store_observation *obs)
+parse_observation(const redisReply *r, size_t at,
+    struct store_observation *obs, struct store_subject *subj, bool host)
 {
-	if (r->elements != at + 4)
+	if (r->elements != at + 5)
 		return false;
-	obs->refused = (unsigned)r->element[at + 3]->integer;
+	subj->refused = (unsigned)r->element[at + 3]->integer;
+	subj->values = (unsigned)r->element[at + 4]->integer;
+	if (!host)
+		return true;
 	obs->from_domains = (unsigned)r->element[at]->integer;
 	obs->rcpt_domains_window = (unsigned)r->element[at + 1]->integer;
 	obs->fp_rcpts = r->element[at + 2]->integer > 0
@@ -754,14 +773,13 @@ parse_observation(const redisReply *r, size_t at, struct store_observation *obs)
 
 static bool
 parse_counts(const struct redis_store *rs, const redisReply *r, time_t *now,
-    struct window_count counts[STORE_WINDOWS_MAX],
-    struct store_observation *obs)
+    struct store_subject *subj, struct store_observation *obs, bool host)
 {
 	size_t want = 1 + 2 * rs->cfg->nwindows;
 	unsigned i;
 
 	if (r->type != REDIS_REPLY_ARRAY ||
-	    r->elements != want + (obs != NULL ? 4 : 0))
+	    r->elements != want + (obs != NULL ? 5 : 0))
 		return false;
 	for (i = 0; i < r->elements; i++)
 		if (r->element[i]->type != REDIS_REPLY_INTEGER ||
@@ -769,10 +787,10 @@ parse_counts(const struct redis_store *rs, const redisReply *r, time_t *now,
 			return false;
 	*now = (time_t)r->element[0]->integer;
 	for (i = 0; i < rs->cfg->nwindows; i++) {
-		counts[i].msgs = (uint32_t)r->element[1 + 2 * i]->integer;
-		counts[i].rcpts = (uint32_t)r->element[2 + 2 * i]->integer;
+		subj->counts[i].msgs = (uint32_t)r->element[1 + 2 * i]->integer;
+		subj->counts[i].rcpts = (uint32_t)r->element[2 + 2 * i]->integer;
 	}
-	return obs == NULL || parse_observation(r, want, obs);
+	return obs == NULL || parse_observation(r, want, obs, subj, host);
 }
 
 /* PFADD, EXPIRE and PFCOUNT of the body's HyperLogLog of hosts. */
@@ -791,18 +809,26 @@ fp_cmds(struct redis_store *rs, struct cmd cmds[3], const char *key,
 	cmd_add(&cmds[2], key);
 }
 
-/* Fill the pipeline of a rate update: the window script for each key
- * (the first with the observation), then the body's host count. */
+/* Is subj the observation's host? */
+static bool
+is_host(const struct store_subject *subj, const struct store_observation *obs)
+{
+	return obs != NULL && obs->host != NULL && strcmp(subj->key, obs->host) == 0;
+}
+
+/* Fill the pipeline of a rate update: the window script for each
+ * subject, then the body's host count. */
 static size_t
 rate_cmds(struct redis_store *rs, struct cmd *cmds, const char *sha,
     char rkeys[][KEY_MAX], size_t n, const char *nums[4],
-    const struct obs_args *oa, const char *fpkey,
+    const struct obs_args oa[], const char *fpkey,
     const struct store_observation *obs)
 {
 	size_t k;
 
 	for (k = 0; k < n; k++)
-		window_cmd(rs, &cmds[k], sha, rkeys[k], nums, k == 0 ? oa : NULL);
+		window_cmd(rs, &cmds[k], sha, rkeys[k], nums,
+		    obs != NULL ? &oa[k] : NULL);
 	if (fpkey == NULL)
 		return n;
 	fp_cmds(rs, &cmds[n], fpkey, obs->host);
@@ -810,9 +836,8 @@ rate_cmds(struct redis_store *rs, struct cmd *cmds, const char *sha,
 }
 
 static enum store_status
-redis_rate_update(struct store *st, const char *const keys[], size_t n,
+redis_rate_update(struct store *st, struct store_subject subj[], size_t n,
     time_t *now, int32_t dmsgs, int32_t drcpts,
-    struct window_count counts[][STORE_WINDOWS_MAX],
     struct store_observation *obs)
 {
 	struct redis_store *rs = (struct redis_store *)st;
@@ -821,9 +846,10 @@ redis_rate_update(struct store *st, const char *const keys[], size_t n,
 	const char *nums[4] = { dm, dr, at, rs->rate_ttl };
 	struct cmd cmds[STORE_SUBJECTS_MAX + 3];
 	redisReply *replies[STORE_SUBJECTS_MAX + 3];
-	struct obs_args oa;
+	struct obs_args oa[STORE_SUBJECTS_MAX];
 	const redisReply *first;
-	bool fp = obs != NULL && obs->fp != NULL && obs->cross_host_bulk;
+	bool fp = obs != NULL && obs->host != NULL && obs->fp != NULL &&
+	    obs->cross_host_bulk;
 	uint64_t deadline = call_deadline(rs);
 	const char *why;
 	redisContext *c;
@@ -838,29 +864,31 @@ redis_rate_update(struct store *st, const char *const keys[], size_t n,
 	pthread_mutex_lock(&rs->pool_lock);
 	memcpy(sha, rs->sha, sizeof(sha));
 	pthread_mutex_unlock(&rs->pool_lock);
-	for (k = 0; k < n; k++)
-		make_key(rs, rkeys[k], "rate", keys[k]);
-	if (obs != NULL)
-		obs_args_fill(obs, &oa);
+	for (k = 0; k < n; k++) {
+		make_key(rs, rkeys[k], "rate", subj[k].key);
+		if (obs != NULL)
+			obs_args_fill(obs, &subj[k], is_host(&subj[k], obs),
+			    &oa[k]);
+	}
 	if (fp)
 		make_key(rs, fpkey, "fp", obs->fp);
 	ncmds = rate_cmds(rs, cmds, sha[0] != '\0' ? sha : NULL, rkeys, n, nums,
-	    obs != NULL ? &oa : NULL, fp ? fpkey : NULL, obs);
+	    oa, fp ? fpkey : NULL, obs);
 	if ((c = exchange(rs, cmds, ncmds, replies, deadline)) == NULL)
 		return STORE_ERROR;
 	first = first_error(replies, ncmds);
 	if (first != NULL && strncmp(first->str, "NOSCRIPT", 8) == 0) {
 		/* Redis lost its script cache; EVAL reloads it. */
 		free_replies(replies, ncmds);
-		rate_cmds(rs, cmds, NULL, rkeys, n, nums,
-		    obs != NULL ? &oa : NULL, fp ? fpkey : NULL, obs);
+		rate_cmds(rs, cmds, NULL, rkeys, n, nums, oa,
+		    fp ? fpkey : NULL, obs);
 		if (!exchange_on(rs, c, cmds, ncmds, replies, deadline))
 			return STORE_ERROR;
 	}
 	why = error_text(replies, ncmds, text, sizeof(text));
 	for (k = 0; why == NULL && k < n; k++)
-		if (!parse_counts(rs, replies[k], now, counts[k],
-		    k == 0 ? obs : NULL))
+		if (!parse_counts(rs, replies[k], now, &subj[k], obs,
+		    is_host(&subj[k], obs)))
 			why = "unexpected reply from the window script";
 	if (why == NULL && fp) {
 		if (replies[n + 2]->type != REDIS_REPLY_INTEGER)
@@ -994,6 +1022,79 @@ redis_block_find(struct store *st, const char *const keys[], size_t n,
 	return found ? STORE_OK : STORE_NOTFOUND;
 }
 
+/* The labels kept with a subject's distinct values (the script's
+ * "D<hash>" fields: "minute label"), from HGETALL of its rate key. */
+struct labels {
+	size_t n;
+	char text[EVENT_HOSTS_MAX][STORE_LABEL_MAX];
+	const char *v[EVENT_HOSTS_MAX];
+};
+
+static void
+labels_parse(const redisReply *r, struct labels *l)
+{
+	const char *f, *v, *sp;
+	size_t i, len;
+
+	l->n = 0;
+	if (r->type != REDIS_REPLY_ARRAY)
+		return;
+	for (i = 0; i + 1 < r->elements && l->n < EVENT_HOSTS_MAX; i += 2) {
+		if (r->element[i]->type != REDIS_REPLY_STRING ||
+		    r->element[i + 1]->type != REDIS_REPLY_STRING)
+			continue;
+		f = r->element[i]->str;
+		v = r->element[i + 1]->str;
+		if (f[0] != 'D' || (sp = strchr(v, ' ')) == NULL)
+			continue;
+		/* Redis's bytes: only a host key's characters pass. */
+		len = strlen(++sp);
+		if (len == 0 || len >= STORE_LABEL_MAX ||
+		    strspn(sp, "0123456789abcdefABCDEF.:/") != len)
+			continue;
+		memcpy(l->text[l->n], sp, len + 1);
+		l->v[l->n] = l->text[l->n];
+		l->n++;
+	}
+}
+
+/*
+ * Where the quarantined login and prefix were used from, for the event:
+ * one round trip, made only when a quarantine has such a subject.  A
+ * failure leaves the lists empty; the quarantine goes on.
+ */
+static void
+read_labels(struct redis_store *rs, const struct store_quarantine *q,
+    struct labels *user, struct labels *prefix)
+{
+	static const size_t which[2] = { STORE_SUBJECT_USER, STORE_SUBJECT_PREFIX };
+	struct labels *out[2] = { user, prefix };
+	char rkeys[2][KEY_MAX];
+	struct cmd cmds[2];
+	redisReply *replies[2];
+	size_t k, n = 0, at[2];
+	redisContext *c;
+	char text[256];
+
+	user->n = prefix->n = 0;
+	memset(cmds, 0, sizeof(cmds));
+	for (k = 0; k < 2; k++) {
+		if (q->keys[which[k]] == NULL)
+			continue;
+		make_key(rs, rkeys[n], "rate", q->keys[which[k]]);
+		cmd_add(&cmds[n], "HGETALL");
+		cmd_add(&cmds[n], rkeys[n]);
+		at[n++] = k;
+	}
+	if (n == 0 || (c = exchange(rs, cmds, n, replies,
+	    call_deadline(rs))) == NULL)
+		return;
+	for (k = 0; k < n; k++)
+		labels_parse(replies[k], out[at[k]]);
+	(void)done(rs, c, error_text(replies, n, text, sizeof(text)));
+	free_replies(replies, n);
+}
+
 static enum store_status
 redis_quarantine(struct store *st, const struct store_quarantine *q)
 {
@@ -1004,6 +1105,7 @@ redis_quarantine(struct store *st, const struct store_quarantine *q)
 	struct cmd cmds[5 * STORE_SUBJECTS_MAX + 3];
 	redisReply *replies[5 * STORE_SUBJECTS_MAX + 3];
 	struct event_quarantine ev;
+	struct labels user_hosts, prefix_hosts;
 	struct store_block block;
 	size_t k, n = 0, i;
 	const char *why;
@@ -1023,8 +1125,15 @@ redis_quarantine(struct store *st, const struct store_quarantine *q)
 	snprintf(maxlen, sizeof(maxlen), "%lu", rs->cfg->event_stream_max);
 	snprintf(event_ttl, sizeof(event_ttl), "%u", rs->cfg->event_ttl_s);
 
-	ev.host = q->keys[0];
-	ev.user = q->keys[1];
+	read_labels(rs, q, &user_hosts, &prefix_hosts);
+	memset(&ev, 0, sizeof(ev));
+	ev.host = q->keys[STORE_SUBJECT_HOST];
+	ev.prefix = q->keys[STORE_SUBJECT_PREFIX];
+	ev.user = q->keys[STORE_SUBJECT_USER];
+	ev.user_hosts = user_hosts.v;
+	ev.nuser_hosts = user_hosts.n;
+	ev.prefix_hosts = prefix_hosts.v;
+	ev.nprefix_hosts = prefix_hosts.n;
 	ev.score = q->score;
 	ev.relay = q->relay;
 	ev.since = q->since;

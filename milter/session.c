@@ -38,6 +38,8 @@ struct session {
 	bool has_addr;
 	struct netaddr addr;
 	char host[HOSTKEY_MAX];		/* "" if no usable address */
+	char prefix[HOSTKEY_MAX];	/* its delegated prefix, "" if none */
+	char network[HOSTKEY_MAX];	/* its network, for a login's spread */
 	char helo[NAME_MAX_LEN + 1];	/* "" if none (or too long) */
 	char mta_name[NAME_MAX_LEN + 1];
 	struct dnsbl_lookups *client;	/* started at CONNECT */
@@ -159,6 +161,21 @@ helo_lookups(struct session *s)
 		    s->helo);
 }
 
+/* The client's keys under cfg: its host, its customer's delegated
+ * prefix, its network. */
+static void
+client_keys(struct session *s, const struct config *cfg)
+{
+	unsigned delegated = config_delegated_prefix(cfg, &s->addr);
+
+	hostkey_format(&s->addr, cfg->ipv4_prefix, cfg->ipv6_prefix, s->host);
+	s->prefix[0] = '\0';
+	if (delegated > 0)
+		hostkey_format(&s->addr, delegated, delegated, s->prefix);
+	hostkey_format(&s->addr, cfg->sig.user_networks_ipv4_prefix,
+	    cfg->sig.user_networks_ipv6_prefix, s->network);
+}
+
 void
 session_rebind(struct session *s, const struct session_env *env)
 {
@@ -166,8 +183,7 @@ session_rebind(struct session *s, const struct session_env *env)
 
 	msg_reset(s);
 	if (s->has_addr)
-		hostkey_format(&s->addr, env->cfg->ipv4_prefix,
-		    env->cfg->ipv6_prefix, s->host);
+		client_keys(s, env->cfg);
 	if (old->resolver == env->resolver && old->dnsbl == env->dnsbl) {
 		s->env = env;		/* the same lookups: keep them */
 		return;
@@ -196,7 +212,7 @@ session_connect(struct session *s, const struct netaddr *addr,
 	const struct config *cfg = s->env->cfg;
 
 	/* Postfix sends CONNECT again after XCLIENT: the new client wins. */
-	s->host[0] = s->helo[0] = '\0';
+	s->host[0] = s->prefix[0] = s->network[0] = s->helo[0] = '\0';
 	s->has_addr = false;
 	take_name(s->mta_name, sizeof(s->mta_name), mta_name);
 	if (addr != NULL && config_is_exempt(cfg, addr))
@@ -204,8 +220,7 @@ session_connect(struct session *s, const struct netaddr *addr,
 	if (addr != NULL) {
 		s->addr = *addr;
 		s->has_addr = true;
-		hostkey_format(addr, cfg->ipv4_prefix, cfg->ipv6_prefix,
-		    s->host);
+		client_keys(s, cfg);
 	}
 	/* Asked now, answered (or cached) by end of message; a local or
 	 * unknown client has no host key and nothing to ask. */
@@ -235,6 +250,8 @@ msg_facts(const struct session *s)
 
 	memset(&m, 0, sizeof(m));
 	m.host = s->host[0] != '\0' ? s->host : NULL;
+	m.prefix = s->prefix[0] != '\0' ? s->prefix : NULL;
+	m.network = s->network[0] != '\0' ? s->network : NULL;
 	m.user = s->msg.user[0] != '\0' ? s->msg.user : NULL;
 	m.rcpts = s->msg.rcpts;
 	m.rejected = s->msg.rejected;
@@ -377,6 +394,7 @@ session_describe(const struct session *s, const struct engine_decision *d,
     const char *stage, char *buf, size_t len)
 {
 	char reasons[1024], would[32] = "", fallback[32] = "";
+	char blocked[USERKEY_MAX + 16] = "";
 
 	if (d->would != d->verdict)
 		snprintf(would, sizeof(would), " would=%s",
@@ -384,12 +402,17 @@ session_describe(const struct session *s, const struct engine_decision *d,
 	if (d->fell_back)
 		snprintf(fallback, sizeof(fallback), " fallback=%s",
 		    config_fallback_name(s->env->cfg->redis_fallback));
+	/* Which of the host, its prefix and the login is quarantined:
+	 * the key to release. */
+	if (d->blocked != NULL)
+		snprintf(blocked, sizeof(blocked), " blocked=%s", d->blocked);
 	snprintf(buf, len,
-	    "action=%s%s host=%s user=%s score=%d reasons=%s rcpts=%u%s%s%s",
+	    "action=%s%s host=%s user=%s score=%d reasons=%s rcpts=%u%s%s%s%s",
 	    score_verdict_name(d->verdict), would,
 	    s->host[0] ? s->host : "-", s->msg.user[0] ? s->msg.user : "-",
 	    d->score.total, score_explain(&d->score, reasons, sizeof(reasons)),
-	    s->msg.rcpts, stage ? " stage=" : "", stage ? stage : "", fallback);
+	    s->msg.rcpts, stage ? " stage=" : "", stage ? stage : "", fallback,
+	    blocked);
 	return buf;
 }
 

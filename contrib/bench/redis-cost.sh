@@ -14,6 +14,11 @@
 # per tracked host (the zm:rate:<host> keys; the zm:fp:<sha256> keys of
 # the bodies are reported apart), and the round trips per message the
 # milter counted (logged at exit).  SPF is off: it costs Redis nothing.
+# Then the subjects beyond the host, each in the same round trip: a SASL
+# login per host (zm-load -u), and IPv6 clients, each with a /56 of its
+# own, counted at their /64 and at their delegated /56: per run, round
+# trips, commands and EVALSHAs per message, Redis CPU per message, and the
+# bytes each kind of key costs.
 # Nothing leaves loopback.  Needs redis-server and a build.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -37,9 +42,12 @@ until [ "$(cli PING 2>/dev/null)" = PONG ]; do sleep 0.05; done
 info() { cli INFO "$1" | tr -d '\r' | sed -n "s/^$2:\([0-9.]*\).*/\1/p"; }
 cpu() { cli INFO cpu | tr -d '\r' | awk -F: '/^used_cpu_(user|sys):/ { s += $2 } END { printf "%.6f", s }'; }
 
-# run NAME [CONFIG LINES...]: an empty Redis, the milter, the load
+# run NAME [CONFIG LINES...]: an empty Redis, the milter, the load (with
+# the zm-load options in $load_opts)
+load_opts=
 run() {
     local name=$1 mpid
+    last=$name
     shift
     cli FLUSHALL >/dev/null
     {
@@ -56,7 +64,7 @@ run() {
     mem0=$(info memory used_memory)
     cpu0=$(cpu)
     "$load" -s "127.0.0.1:$mport" -c 50 -n "$hosts" -m "$per_host" \
-        -r "$rcpts" -b 2000 -p "$hosts" -q
+        -r "$rcpts" -b 2000 -p "$hosts" -q $load_opts
     cpu1=$(cpu)
     mem1=$(info memory used_memory)
     keys=$(cli DBSIZE)
@@ -67,6 +75,15 @@ run() {
     trips=$(sed -n 's/.*: \([0-9]*\) round trips, \([0-9]*\) commands$/\1 \2/p' "$dir/$name.log")
 }
 
+# per message of the last run: round trips, commands sent, EVALSHAs,
+# Redis CPU
+per_msg() {
+    set -- $trips
+    awk -v t="$1" -v c="$2" -v m="$msgs" -v a="$cpu0" -v b="$cpu1" \
+        -v e="$(sed -n 's/^cmdstat_evalsha:calls=\([0-9]*\),.*/\1/p' "$dir/$last.stats")" \
+        'BEGIN { printf "%.2f round trips, %.2f commands, %.2f EVALSHA, %.1f us Redis CPU per message", t / m, c / m, e / m, 1e6 * (b - a) / m }'
+}
+
 msgs=$((hosts * per_host))
 echo "messages:            $msgs from $hosts hosts ($per_host each, $rcpts recipient(s), 2000-byte bodies)"
 # Per tracked host: the body's count per host is kept (bulk_host_recipients),
@@ -75,6 +92,7 @@ run hosts 'bulk_hosts = 0'
 echo "per tracked host:    $(( (mem1 - mem0) / hosts )) bytes of used_memory ($keys zm:rate:<host> keys)"
 # Then the defaults: commands, CPU, and a HyperLogLog per distinct body.
 hostmem=$((mem1 - mem0))
+hostline=$(per_msg)
 run defaults
 echo "per body:            $(( fpkeys ? (mem1 - mem0 - hostmem) / fpkeys : 0 )) bytes more ($fpkeys zm:fp:<sha256> keys, one per distinct body, for bulk_window)"
 awk -F'[:=,]' -v m="$msgs" '/^cmdstat_/ && $1 !~ /_(info|config|dbsize|scan|flushall)$/ {
@@ -82,3 +100,13 @@ awk -F'[:=,]' -v m="$msgs" '/^cmdstat_/ && $1 !~ /_(info|config|dbsize|scan|flus
 set -- $trips
 echo "round trips:         $1 ($(awk -v a="$1" -v m="$msgs" 'BEGIN { printf "%.2f", a / m }') per message), $2 commands sent by the milter"
 echo "Redis CPU:           $(awk -v a="$cpu0" -v b="$cpu1" -v m="$msgs" 'BEGIN { printf "%.1f", 1e6 * (b - a) / m }') us per message"
+
+echo "host only:           $hostline"
+load_opts="-u $hosts"
+run logins 'bulk_hosts = 0'
+echo "with a login each:   $(per_msg)"
+echo "per login:           $(( (mem1 - mem0 - hostmem) / hosts )) bytes of used_memory ($((keys - hosts)) zm:rate:user:<login> keys)"
+load_opts=-6
+run ipv6 'bulk_hosts = 0'
+echo "IPv6, a /56 each:    $(per_msg)"
+echo "per delegated /56:   $(( (mem1 - mem0 - hostmem) / hosts )) bytes of used_memory ($((keys - hosts)) zm:rate:<prefix>/56 keys)"

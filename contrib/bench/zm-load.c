@@ -5,8 +5,8 @@
  *   zm-load -s HOST:PORT|unix:PATH [-c CONNS=50] [-n TOTAL_CONNS=CONNS]
  *	[-m MSGS_PER_CONN=200] [-r RCPTS=1] [-b BODY_BYTES=2000] [-B]
  *	[-p POPULATION=10000] [-P FIRST=0] [-S SEED=1]
- *	[-f SENDER_DOMAIN=bench.zm-test.net] [-w WARMUP_MSGS=0]
- *	[-t TIMEOUT_S=30] [-q]
+ *	[-f SENDER_DOMAIN=bench.zm-test.net] [-u LOGINS=0] [-6]
+ *	[-w WARMUP_MSGS=0] [-t TIMEOUT_S=30] [-q]
  *
  * Each connection offers what Postfix offers (version 6, every action,
  * every step), announces one client host of the population, HELO
@@ -15,8 +15,11 @@
  * end of message; then QUIT.  Steps the milter negotiated away are not
  * sent, replies it negotiated away (SMFIP_NR_*) are not read.  Host i is
  * 198.(18+(i>>16)).((i>>8)&255).(i&255) (RFC 2544's 198.18.0.0/15: data
- * only, never contacted); connection j is host FIRST + (j * 7919) %
- * POPULATION.  A body starts with a line naming the seed, the connection
+ * only, never contacted), or with -6 2001:db8:H:L00::1 where H = i>>8 and
+ * L = i&255 (RFC 3849's documentation prefix; each host a /56 of its
+ * own); connection j is host FIRST + (j * 7919) % POPULATION.  With -u,
+ * host i's messages are sent as SASL login l<i % LOGINS>@SENDER_DOMAIN
+ * ({auth_authen} at MAIL).  A body starts with a line naming the seed, the connection
  * and the message, so that no two bodies share a fingerprint; -B sends the
  * same body every time.
  *
@@ -51,7 +54,7 @@
  * system time over the whole run.  Exit 0, 1 when errors > 0, 2 on a
  * usage error.
  *
- * Limits: IPv4 clients only.  Every latency is kept (8 bytes each, at most
+ * Limits: every latency is kept (8 bytes each, at most
  * 10 million measured messages), so the percentiles are exact.  A milter
  * that ends a connection at CONNECT or HELO (accept, reject) is an error,
  * not a result: its messages would never reach it.  A body is sent from
@@ -113,6 +116,8 @@ struct options {
 	unsigned population, first, stride, seed;
 	size_t body_bytes;
 	const char *domain;
+	unsigned logins;		/* 0: no SASL login */
+	bool ipv6;
 	bool same_body, quiet;
 };
 
@@ -180,6 +185,7 @@ struct worker {
 struct message {
 	char qid[32];
 	char sender[256];		/* u<i>@domain */
+	char login[256];		/* l<i % logins>@domain, "" if none */
 	char stamp[STAMP_LEN + 1];	/* the body's first line */
 };
 
@@ -192,7 +198,8 @@ usage(void)
 	    "[-n TOTAL_CONNS] [-m MSGS_PER_CONN]\n"
 	    "\t[-r RCPTS] [-b BODY_BYTES] [-B] [-p POPULATION] [-P FIRST] "
 	    "[-S SEED]\n"
-	    "\t[-f SENDER_DOMAIN] [-w WARMUP_MSGS] [-t TIMEOUT_S] [-q]\n");
+	    "\t[-f SENDER_DOMAIN] [-u LOGINS] [-6] [-w WARMUP_MSGS] "
+	    "[-t TIMEOUT_S] [-q]\n");
 	exit(2);
 }
 
@@ -342,8 +349,9 @@ parse_args(int argc, char **argv, struct options *o)
 	o->seed = 1;
 	o->timeout_s = 30;
 	o->domain = "bench.zm-test.net";
-	while ((ch = getopt(argc, argv, "Bb:c:f:hm:n:P:p:qr:S:s:t:w:")) != -1) {
+	while ((ch = getopt(argc, argv, "6Bb:c:f:hm:n:P:p:qr:S:s:t:u:w:")) != -1) {
 		switch (ch) {
+		case '6': o->ipv6 = true; break;
 		case 'B': o->same_body = true; break;
 		case 'b': o->body_bytes = parse_num(ch, optarg, 0, BODY_MAX);
 			break;
@@ -364,6 +372,7 @@ parse_args(int argc, char **argv, struct options *o)
 		case 'S': o->seed = parse_num(ch, optarg, 0, UINT_MAX); break;
 		case 's': parse_target(optarg, o); break;
 		case 't': o->timeout_s = parse_num(ch, optarg, 1, 3600); break;
+		case 'u': o->logins = parse_num(ch, optarg, 0, HOSTS_MAX); break;
 		case 'w': o->warmup = parse_num(ch, optarg, 0, MEASURED_MAX);
 			break;
 		default: usage();
@@ -724,12 +733,18 @@ negotiate(struct wire *w)
 	return true;
 }
 
+#define ADDR_LEN	48
+
 /* Host i's address; i < HOSTS_MAX, so the second octet is 18 or 19. */
 static void
-host_addr(unsigned host, char buf[16])
+host_addr(const struct options *o, unsigned host, char buf[ADDR_LEN])
 {
-	snprintf(buf, 16, "198.%u.%u.%u", 18 + ((host >> 16) & 1),
-	    (host >> 8) & 255, host & 255);
+	if (o->ipv6)
+		snprintf(buf, ADDR_LEN, "2001:db8:%x:%x00::1", host >> 8,
+		    host & 255);
+	else
+		snprintf(buf, ADDR_LEN, "198.%u.%u.%u", 18 + ((host >> 16) & 1),
+		    (host >> 8) & 255, host & 255);
 }
 
 /* Open a connection for host: negotiation, CONNECT, HELO. */
@@ -738,16 +753,16 @@ conn_open(struct wire *w, const struct options *o, unsigned long conn,
     unsigned host)
 {
 	const char *macros[] = { "j", "mx.bench.zm-test.net" };
-	char addr[16];
+	char addr[ADDR_LEN];
 	uint16_t port = htons((uint16_t)(1024 + conn % 60000));
 	struct pkt p = { 0 };
 
 	if (!wire_connect(w, o) || !negotiate(w))
 		return false;
-	host_addr(host, addr);
+	host_addr(o, host, addr);
 	if (!(w->proto & SMFIP_NOCONNECT)) {
 		pkt_str(&p, "pc%u.cust.zm-test.net", host);
-		pkt_bytes(&p, "4", 1);
+		pkt_bytes(&p, o->ipv6 ? "6" : "4", 1);
 		pkt_bytes(&p, &port, 2);
 		pkt_str(&p, "%s", addr);
 		if (!put_macros(w, SMFIC_CONNECT, macros, 2) ||
@@ -771,7 +786,8 @@ static enum step
 envelope_send(struct wire *w, const struct options *o,
     const struct message *m, enum outcome *out)
 {
-	const char *mail_macros[] = { "i", m->qid, "{mail_addr}", m->sender };
+	const char *mail_macros[] = { "i", m->qid, "{mail_addr}", m->sender,
+	    "{auth_authen}", m->login };
 	const char *rcpt_macros[] = { "{rcpt_mailer}", "smtp" };
 	struct pkt p = { 0 };
 	enum step st;
@@ -779,7 +795,8 @@ envelope_send(struct wire *w, const struct options *o,
 
 	if (!(w->proto & SMFIP_NOMAIL)) {
 		pkt_str(&p, "<%s>", m->sender);
-		if (!put_macros(w, SMFIC_MAIL, mail_macros, 4) ||
+		if (!put_macros(w, SMFIC_MAIL, mail_macros,
+		    m->login[0] != '\0' ? 6 : 4) ||
 		    !wire_put_pkt(w, "MAIL", SMFIC_MAIL, &p))
 			return STEP_ERROR;
 		st = step_reply(w, "MAIL", SMFIP_NR_MAIL, false, out);
@@ -952,6 +969,10 @@ message_init(struct message *m, const struct options *o, unsigned long conn,
 {
 	snprintf(m->qid, sizeof(m->qid), "Q%lux%u", conn, n);
 	snprintf(m->sender, sizeof(m->sender), "u%u@%s", host, o->domain);
+	m->login[0] = '\0';
+	if (o->logins > 0)
+		snprintf(m->login, sizeof(m->login), "l%u@%s", host % o->logins,
+		    o->domain);
 	/* Fixed width, so the body keeps its length; digits are part of a
 	 * fingerprint, so each message gets its own. */
 	snprintf(m->stamp, sizeof(m->stamp), "zm-load %010u %010lu %010u\r\n",
@@ -991,12 +1012,12 @@ static void
 conn_failed(struct worker *wk, unsigned long conn, unsigned host,
     const struct wire *w)
 {
-	char addr[16];
+	char addr[ADDR_LEN];
 
 	wk->errors++;
 	if (atomic_fetch_add(&wk->run->shown, 1) >= ERRORS_SHOWN)
 		return;
-	host_addr(host, addr);
+	host_addr(wk->run->o, host, addr);
 	fprintf(stderr, "zm-load: %s: connection %lu (%s): %s\n",
 	    wk->run->o->target, conn, addr, w->err);
 }

@@ -24,6 +24,10 @@
 #     SHA-256 of the normalised body, the same for a body differing only
 #     in whitespace and empty lines, not for one with another word;
 #     bulk.hosts=FP:6/5(+40) on the sixth host sending it
+#   - abuse spread over addresses, user= on every line: a login from a
+#     5th network (user.networks=5/4), a 16th login from one address
+#     (logins=16/15), a 9th /64 of one /56 (prefix.hosts=9/8), each
+#     tempfailed at 50; a household using three /64s of its /56 accepted
 #   - a malformed transaction file: "FILE:LINE: reason" on stderr, exit 2
 #     (missing from, bad client, unknown key, bad repeat, no rcpt, a word
 #     without "=", a missing body file)
@@ -151,8 +155,8 @@ is "$rc" 0 "-t FILE exits 0"
 is "$(cat "$T/main.err")" "" "nothing on standard error"
 msgs=$((${#L[@]} - 1 + 60))
 is "$(grep -c . "$OUT")" "$msgs" "one line per message ($msgs: $((${#L[@]} - 1)) lines, one of them repeat=60)"
-is "$(grep -vc "^$(printf '%s' "$TX" | sed 's/[][\.*^$+?(){}|/]/\\&/g'):[0-9]+(#[0-9]+)?: action=(accept|tag|tempfail|reject|quarantine) host=[^ ]+ user=[^ ]+ score=-?[0-9]+ reasons=[^ ]+ rcpts=[0-9]+( stage=mail)?\$" -E "$OUT")" 0 \
-    "every line reads FILE:LINE[#K]: action=A host=H user=U score=N reasons=R rcpts=N[ stage=mail]"
+is "$(grep -vc "^$(printf '%s' "$TX" | sed 's/[][\.*^$+?(){}|/]/\\&/g'):[0-9]+(#[0-9]+)?: action=(accept|tag|tempfail|reject|quarantine) host=[^ ]+ user=[^ ]+ score=-?[0-9]+ reasons=[^ ]+ rcpts=[0-9]+( stage=mail blocked=[^ ]+)?\$" -E "$OUT")" 0 \
+    "every line reads FILE:LINE[#K]: action=A host=H user=U score=N reasons=R rcpts=N[ stage=mail blocked=KEY]"
 is "$(grep -c "^$TX:${L[burst]}#" "$OUT")" 60 "#K appears on the 60 messages of repeat=60"
 is "$(grep -c "^$TX:[0-9]*#" "$OUT")" 60 "and on no other line"
 diag "main run: $((t1 - t0)) ms for $msgs messages"
@@ -199,12 +203,12 @@ verdict burst:51 "action=tempfail host=192.0.2.70 user=- score=50 reasons=msgs1m
     "#51: 20 refusals before it, not more than refused_per_window 20: still only tempfail"
 verdict burst:52 "action=quarantine host=192.0.2.70 user=- score=120 reasons=msgs1m=31/30(+50),refused=21/20(+70) rcpts=1" \
     "#52: 21 refusals before it: refused=21/20(+70), score 120, quarantine"
-verdict burst:53 "action=reject host=192.0.2.70 user=- score=0 reasons=quarantined rcpts=0 stage=mail" \
+verdict burst:53 "action=reject host=192.0.2.70 user=- score=0 reasons=quarantined rcpts=0 stage=mail blocked=192.0.2.70" \
     "#53: the quarantined host is refused at MAIL"
 is "$(grep "^$TX:${L[burst]}#" "$OUT" | grep -c ': action=tempfail ')" 21 "#31..#51: 21 tempfails"
 is "$(grep "^$TX:${L[burst]}#" "$OUT" | grep -c ': action=quarantine .* reasons=[^ ]*refused=21/20(+70)')" 1 \
     "one quarantine, with refused=21/20(+70)"
-is "$(grep "^$TX:${L[burst]}#" "$OUT" | grep -c ': action=reject host=192.0.2.70 user=- score=0 reasons=quarantined rcpts=0 stage=mail$')" 8 \
+is "$(grep "^$TX:${L[burst]}#" "$OUT" | grep -c ': action=reject host=192.0.2.70 user=- score=0 reasons=quarantined rcpts=0 stage=mail blocked=192.0.2.70$')" 8 \
     "#53..#60: eight refused at MAIL as quarantined"
 if [ "$zm_nfail" -gt 0 ]; then diag "transactions:"; diag "$(cat -n "$TX")"; diag "output:"; diag "$(cat "$OUT")"; fi
 
@@ -243,6 +247,45 @@ verdict h25 "action=accept host=192.0.2.25 user=- score=0 reasons=- rcpts=1" \
 verdict h26 "action=tag host=192.0.2.26 user=- score=40 reasons=bulk.hosts=$FP:6/5(+40) rcpts=1" \
     "the 6th host: bulk.hosts=$FP:6/5(+40)"
 [ "$zm_nfail" -gt 0 ] && { diag "bulk output:"; diag "$(cat "$OUT")"; }
+
+# --- abuse spread over addresses: the new reasons through -t -----------------
+tx_new "$T/sub/spread.tx"
+S="helo=mail.kim.zm-test.net from=kim@nospf.zm-test.net rcpt=x@example.org"
+tx - '# one login from five networks, then from a sixth'
+for n in 1 2 3 4 5; do
+    tx net$n "client=198.51.$n.7 $S user=kim@zm-cust.net"
+done
+tx - '# one address, sixteen logins'
+for n in $(seq 1 16); do
+    tx login$n "client=203.0.113.77 $S user=u$n@zm-cust.net"
+done
+tx - '# an IPv6 zombie taking a new /64 of its /56 for each message'
+for n in $(seq 1 9); do
+    tx v6_$n "client=2001:db8:77:77$(printf %02x "$n")::1 $S"
+done
+tx - '# a household: three /64s of its /56'
+for n in 1 2 3 1 2 3; do
+    tx home$n "client=2001:db8:88:88$(printf %02x "$n")::1 $S"
+done
+OUT=$T/spread.out
+"$ZM" -c "$T/zm.conf" -t "$TX" >"$OUT" 2>"$T/spread.err"
+is "$?" 0 "-t with user= on every line: exit 0"
+[ -s "$T/spread.err" ] && diag "stderr: $(cat "$T/spread.err")"
+verdict net4 "action=accept host=198.51.4.7 user=user:kim@zm-cust.net score=0 reasons=- rcpts=1" \
+    "a login from 4 networks: not more than user_networks_per_window = 4"
+verdict net5 "action=tempfail host=198.51.5.7 user=user:kim@zm-cust.net score=50 reasons=user.networks=5/4(+50) rcpts=1" \
+    "from a 5th network: user.networks=5/4(+50), tempfail"
+verdict login15 "action=accept host=203.0.113.77 user=user:u15@zm-cust.net score=0 reasons=- rcpts=1" \
+    "one address, 15 logins: not more than host_logins_per_window = 15"
+verdict login16 "action=tempfail host=203.0.113.77 user=user:u16@zm-cust.net score=50 reasons=logins=16/15(+50) rcpts=1" \
+    "the 16th login: logins=16/15(+50), tempfail"
+verdict v6_8 "action=accept host=2001:db8:77:7708::/64 user=- score=0 reasons=- rcpts=1" \
+    "a /56 sending from 8 /64s: not more than prefix_hosts_per_window = 8"
+verdict v6_9 "action=tempfail host=2001:db8:77:7709::/64 user=- score=50 reasons=prefix.hosts=9/8(+50) rcpts=1" \
+    "from a 9th /64 of the /56: prefix.hosts=9/8(+50), tempfail"
+is "$(grep -c ': action=accept host=2001:db8:88:88[^ ]* user=- score=0 reasons=- ' "$OUT")" 6 \
+    "the household's six messages from three /64s of its /56: all accepted, score 0"
+[ "$zm_nfail" -gt 0 ] && { diag "spread output:"; diag "$(cat "$OUT")"; }
 
 # --- malformed transaction files ------------------------------------------------
 bad() {     # bad NAME LINENO DESC < FILE-CONTENT

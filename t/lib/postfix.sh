@@ -157,9 +157,10 @@ zm_postfix_diag() {
 }
 
 # -- the client's replies and the sink's messages, for the e2e tests ------
-#   zm_send LABEL ADDR COUNT  one XCLIENT session of COUNT messages; the
-#                     reply lines ("LABEL-N STAGE CODE TEXT") are appended
-#                     to $T/replies
+#   zm_send LABEL ADDR COUNT [LOGIN]  one XCLIENT session of COUNT
+#                     messages (as SASL login LOGIN, if given); the reply
+#                     lines ("LABEL-N STAGE CODE TEXT") are appended to
+#                     $T/replies
 #   zm_stages LABEL   the "STAGE:CODE" of each message of LABEL
 #   zm_texts LABEL CODE   the distinct "CODE TEXT" replies with that code
 #   zm_nfixed FILE S  lines of FILE containing the fixed string S
@@ -181,7 +182,8 @@ zm_postfix_diag() {
 zm_send() {
     local out
     if ! out=$(python3 "$ZM_TOP/t/lib/smtpclient.py" --port "$ZM_PF_PORT" \
-        --addr "$2" --count "$3" --label "$1" 2>"$T/client.err"); then
+        --addr "$2" --count "$3" --label "$1" ${4:+--login "$4"} \
+        2>"$T/client.err"); then
         diag "client $1 ($2) failed: $(cat "$T/client.err")"
     fi
     printf '%s\n' "$out" >>"$T/replies"

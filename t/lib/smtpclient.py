@@ -3,12 +3,13 @@
 
     smtpclient.py --port PORT --addr ADDR [--count N] [--label L]
                   [--from SENDER] [--to RCPT[,RCPT...]] [--host 127.0.0.1]
-                  [--keep-going]
+                  [--login LOGIN] [--keep-going]
 
 Connects to HOST:PORT (loopback only), EHLO, XCLIENT ADDR=<ADDR>
 NAME=[UNAVAILABLE] (ADDR an IPv4 or IPv6 address; the IPV6: prefix is
-added), EHLO again as the protocol requires, then sends N messages in the
-same session.  Prints one line per message:
+added; with --login also LOGIN=<LOGIN>, the SASL login Postfix then passes
+to milters as {auth_authen}), EHLO again as the protocol requires, then
+sends N messages in the same session.  Prints one line per message:
 
     LABEL-SEQ STAGE CODE TEXT
 
@@ -47,6 +48,7 @@ def main():
     ap.add_argument("--to", default="rcpt@remote.example")
     ap.add_argument("--helo", default="customer-pc.example")
     ap.add_argument("--timeout", type=float, default=30)
+    ap.add_argument("--login", help="XCLIENT LOGIN= (a SASL login)")
     ap.add_argument("--keep-going", action="store_true",
                     help="past refused recipients")
     a = ap.parse_args()
@@ -65,7 +67,10 @@ def main():
         addr = a.addr
         if ":" in addr and not addr.upper().startswith("IPV6:"):
             addr = "IPV6:" + addr
-        code, resp = s.docmd("XCLIENT", "ADDR=%s NAME=[UNAVAILABLE]" % addr)
+        args = "ADDR=%s NAME=[UNAVAILABLE]" % addr
+        if a.login:
+            args += " LOGIN=%s" % a.login
+        code, resp = s.docmd("XCLIENT", args)
         if code != 220:
             sys.stderr.write("smtpclient.py: XCLIENT %d %s\n"
                              % (code, text(resp)))

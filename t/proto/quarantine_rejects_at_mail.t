@@ -5,7 +5,7 @@
 . "$(dirname "$0")/../lib/common.sh"
 . "$ZM_TOP/t/proto/proto.sh"
 proto_require
-plan 17
+plan 19
 
 proto_start \
     'window "1m" {' 'length = 60' 'buckets = 6' 'messages = 0' 'recipients = 3' 'points = 60' '}' \
@@ -38,6 +38,10 @@ log_has "$(dl S4 'action=accept host=203\.0\.113\.31 user=- score=0 reasons=- rc
 log_has "$(dl S5 'action=accept host=203\.0\.113\.31 user=(user:)?trent score=0 reasons=- rcpts=1')" \
     "S5: 203.0.113.31 with another login accepted"
 log_count 'stage=mail' 5 "exactly five MAIL-stage refusals logged"
-log_count ' action=reject host=[^ ]+ user=[^ ]+ score=0 reasons=quarantined rcpts=0 stage=mail$' 5 \
-    "MAIL-stage refusals logged exactly as the spec has it: reasons=quarantined"
+log_count ' action=reject host=[^ ]+ user=[^ ]+ score=0 reasons=quarantined rcpts=0 stage=mail blocked=[^ ]+$' 5 \
+    "MAIL-stage refusals logged exactly as the spec has it: reasons=quarantined, blocked=KEY"
+log_count ' action=reject host=192\.0\.2\.30 .* stage=mail blocked=192\.0\.2\.30$' 3 \
+    "the quarantined host's refusals name it: blocked=192.0.2.30"
+log_count ' action=reject host=203\.0\.113\.3[12] user=(user:)?mallory .* stage=mail blocked=user:mallory$' 2 \
+    "the quarantined login's refusals from other hosts name the login: blocked=user:mallory"
 zm_done

@@ -2,7 +2,9 @@
 
     python3 check_event.py JSON key=value...
 
-keys: host, user (a value or "null"), score, reasons (the decision
+keys: host, user, prefix (a value or "null"; prefix defaults to null),
+user_hosts, prefix_hosts (the host keys listed, comma-separated and
+sorted; "" for none, the default), score, reasons (the decision
 line's reasons=, comma-separated), relay, since, until (the block
 record's; "-" to skip), qtime (quarantine_time), queue_id (or "null";
 "*" = any string or null),
@@ -41,8 +43,9 @@ def main():
     if not isinstance(ev, dict):
         return
     signed = a.get("keyfile", "-") != "-"
-    want = {"event", "host", "user", "score", "reasons", "relay", "since",
-            "until", "queue_id", "v"} | ({"sig"} if signed else set())
+    want = {"event", "host", "prefix", "user", "user_hosts", "prefix_hosts",
+            "score", "reasons", "relay", "since", "until", "queue_id",
+            "v"} | ({"sig"} if signed else set())
     check(set(ev) == want, "event has exactly the keys %s" % ",".join(sorted(want)),
           "got %s" % ",".join(sorted(ev)))
     stripped = re.sub(r'"(?:\\.|[^"\\])*"', '""', raw)
@@ -52,6 +55,14 @@ def main():
           repr(ev.get("host", "missing")))
     check(ev.get("user", "missing") == opt(a["user"]), 'event "user" is %s' % a["user"],
           repr(ev.get("user", "missing")))
+    check(ev.get("prefix", "missing") == opt(a.get("prefix", "null")),
+          'event "prefix" is %s' % a.get("prefix", "null"),
+          repr(ev.get("prefix", "missing")))
+    for k in ("user_hosts", "prefix_hosts"):
+        got = ev.get(k)
+        want_list = [h for h in a.get(k, "").split(",") if h]
+        check(isinstance(got, list) and sorted(got) == want_list,
+              'event "%s" lists %s' % (k, a.get(k, "") or "none"), repr(got))
     sc = ev.get("score")
     check(type(sc) is int and sc == int(a["score"]), 'event "score" is the number %s' % a["score"],
           repr(sc))

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Every key has a TTL: after a mixed workload (IPv4 and IPv6 hosts,
 # logins, hostile logins with control bytes, spaces, %, 0xff, '*', ':',
-# quarantines of an IPv4 host, an IPv6 /64 and a hostile login with its
+# quarantines of an IPv4 host, an IPv6 /64 (with the /56 delegated to its
+# customer, by the default delegated_prefixes) and a hostile login with its
 # host) `redis-cli --scan` finds exactly the expected keys, each
 # named ^zm:(rate|block):<host key> or zm:events, each with a TTL > 0 (no
 # -1) within its bound (a rate key lives as long as the longest of the
@@ -64,6 +65,7 @@ EOF
 want=$(LC_ALL=C sort <<EOF
 zm:block:192.0.2.49
 zm:block:2001:db8:4:9::/64
+zm:block:2001:db8:4::/56
 zm:block:203.0.113.50
 zm:block:user:=$H4
 zm:events
@@ -83,10 +85,10 @@ zm:rate:user:=$H3
 EOF
 )
 keys=$(rkeys)
-is "$keys" "$want" "redis-cli --scan finds exactly the 18 expected keys (no stray keys)"
-is "$(printf '%s\n' "$keys" | grep -c .)" 18 "18 keys in all"
+is "$keys" "$want" "redis-cli --scan finds exactly the 19 expected keys (no stray keys)"
+is "$(printf '%s\n' "$keys" | grep -c .)" 19 "19 keys in all"
 
-hostkey='(([0-9]{1,3}\.){3}[0-9]{1,3}|[0-9a-f:]+/64|user:[A-Za-z0-9@._+-]+|user:=[0-9a-f]+)'
+hostkey='(([0-9]{1,3}\.){3}[0-9]{1,3}|[0-9a-f:]+/(64|56)|user:[A-Za-z0-9@._+-]+|user:=[0-9a-f]+)'
 bad=$(printf '%s\n' "$keys" | LC_ALL=C grep -avE "^zm:(rate|block):$hostkey\$|^zm:events\$")
 is "$bad" "" "every key matches ^zm:(rate|block):<host key>\$ or is zm:events"
 

@@ -142,7 +142,8 @@ is "$(stream_n)" 2 "exactly two entries in zm:events now: one event per quaranti
 is "$(stream_fields 1)" json "the new entry has one field: json"
 EV2=$(stream_json 1)
 rt_checks "event 2" python3 "$ZM_REDIS_TDIR/check_event.py" "$EV2" \
-    host=198.51.100.64 user="user:$L" score="$S" reasons="$R" relay=relay-q since="$US" until="$UU" \
+    host=198.51.100.64 user="user:$L" user_hosts=198.51.100.64 \
+    score="$S" reasons="$R" relay=relay-q since="$US" until="$UU" \
     qtime=$QT queue_id=L4 keyfile="$T/hmac.key" now="$(rcli TIME | head -1)"
 sub_wait 2
 is "$(sub_messages | wc -l)" 2 "the subscriber received exactly two messages in all"

@@ -10,11 +10,15 @@ for t/replay/replay.t.  Python standard library only.
 plan   draws the population (deterministic for a seed) and writes into DIR:
        population.json   the sessions to replay (time, host, HELO,
                          messages: queue id, sender, recipients, body)
-       hosts.ROLE        the host addresses of each role, one a line:
-                         customer, office, list, burster, forger, listed,
-                         campaign; hosts.normal (customer + office + list)
-                         and hosts.zombie (the rest)
-       zombies.tsv       ROLE HOST, one a line
+       hosts.ROLE        the host keys of each role, one a line (an
+                         IPv6 address as its /64); hosts.normal (the
+                         normal roles') and hosts.zombie (the rest)
+       roles.normal      the normal roles, one a line
+       keys.normal       every key a normal customer is counted under:
+                         host keys, delegated prefixes, user:LOGIN
+       zombies.tsv       ROLE KEY, one a line: the key its quarantine
+                         writes (its host, or the login or delegated
+                         prefix behind many hosts)
        dns/              rbldnsd data: the DNSBL zone (ip4set) and the
                          SPF records of every sender domain (generic)
        dns/zones         the ZONE:TYPE:FILE arguments for rbldnsd, one a
@@ -23,7 +27,8 @@ plan   draws the population (deterministic for a seed) and writes into DIR:
 run    replays the sessions in time order, in real time (a session starts
        at its time; when the milter is slower it goes on at once), one
        connection per session, and writes DIR/results.jsonl: one line per
-       message {qid, role, host, t, stage, reply, text, rcpts, try, held}
+       message {qid, role, host, actor, t, stage, reply, text, rcpts, try,
+       held} (actor: the login or prefix behind the host, or the host)
        (stage: where the message ended: mail, rcpt, eom; reply: continue,
        accept, reject, tempfail, replycode ...; "error" for a protocol
        failure; held: quarantined at end of message, the client saw 250;
@@ -36,7 +41,12 @@ run    replays the sessions in time order, in real time (a session starts
 report reads the results and the milter's decision lines and prints
        "PASS text" / "FAIL text" check lines and "# text" lines (what each
        zombie got through before it was stopped, the score range of each
-       normal group).
+       normal group).  The targets, checked for every zombie (a host, or
+       the login or prefix behind many): a decision line
+       action=quarantine and at most 2 delivered after its first refusal;
+       for abuse spread over addresses (stolen, stuffer, rotator) also the
+       first refusal within its first 20 messages, retries included (the
+       burster, from one address, is refused by the 1m window at 31).
 
 The population (S = --seconds, default 30, the length of the replay):
 
@@ -53,7 +63,14 @@ The population (S = --seconds, default 30, the length of the replay):
              (18), each split by its MTA into transactions of 50
              recipients (Postfix's default_destination_recipient_limit
              towards a relayhost); 478 recipients, under the 1m window's
-             500 (posts of a real list come hours apart)
+             500 (posts of a real list come hours apart); it relays
+             through the ISP behind one SASL login
+  traveller  one customer's login used from home, the office and a phone
+             on the ISP's mobile range (three /24s), 9 messages
+  smallbiz   a small business: ten staff behind one address, each with a
+             login of their own, 24 messages
+  household  an IPv6 household: its devices use three /64s of its /56,
+             12 messages, SPF ip6: of the /56
 The zombies are bots on infected PCs; every one retries what is refused
 (see run) and so keeps pushing a few hundred attempts:
   burster    one host, 400 messages in 20 s from t = 0.2 S, 1-3
@@ -73,12 +90,22 @@ The zombies are bots on infected PCs; every one retries what is refused
              MAIL FROM rotating through 6-9 throw-away domains without
              SPF, half the bots also through 2-3 forged brands (SPF fail);
              4 retries, 200 attempts at most
+Abuse spread over many addresses (every bot retries as above, from
+the same address):
+  stolen     one customer's stolen login used by a botnet from 20 IPv4
+             addresses (each its own /24) and 5 IPv6 /64s (each its own
+             /48), 2 messages a second in all, each address sending little
+  stuffer    credential stuffing: one PC holding 30 stolen logins, a
+             message through each in turn (60 in all)
+  rotator    an IPv6 zombie taking a new /64 of its /56 for every message,
+             3 a second
 Zombie traffic is spread among the normal traffic, not after it.
 """
 
 import argparse
 import base64
 import heapq
+import ipaddress
 import json
 import os
 import random
@@ -101,8 +128,13 @@ FORGED_RANGE = "203.0.113.0/24"    # where the forged brands really send
 
 REPLY = {b"c": "continue", b"a": "accept", b"r": "reject", b"t": "tempfail",
          b"d": "discard", b"y": "replycode"}
-ROLES_NORMAL = ("customer", "office", "list")
-ROLES_ZOMBIE = ("burster", "forger", "listed", "campaign")
+ROLES_NORMAL = ("customer", "office", "list", "traveller", "smallbiz",
+                "household")
+ROLES_ZOMBIE = ("burster", "forger", "listed", "campaign", "stolen",
+                "stuffer", "rotator")
+# abuse spread over many addresses: refused within its first 20 messages
+# (a burster from one address is refused by the 1m window, at 31)
+ROLES_SPREAD = ("stolen", "stuffer", "rotator")
 
 WORDS = """about above account after again agenda already also answer
 appointment april attached before below best birthday book call can
@@ -263,9 +295,15 @@ class Plan:
                             self.headers(sender, rcpts, subject)],
                 "body": base64.b64encode(body).decode()}
 
-    def session(self, t, role, host, helo, msgs):
-        self.sessions.append({"t": round(t, 3), "role": role, "host": host,
-                              "helo": helo, "msgs": msgs})
+    def session(self, t, role, host, helo, msgs, login=None, actor=None):
+        """login: the SASL login ({auth_authen}) of the session's
+        messages; actor: who is behind it, when not the host (a login
+        used from many hosts, a prefix sending from many /64s)"""
+        s = {"t": round(t, 3), "role": role, "host": host, "helo": helo,
+             "msgs": msgs, "actor": actor or host}
+        if login:
+            s["login"] = login
+        self.sessions.append(s)
 
     def spf_domain(self, name, ip):
         """a customer domain NAME.CUST whose SPF passes for ip, in one of
@@ -379,7 +417,66 @@ class Plan:
             msgs = [self.msg("%s-bounces@%s" % (name, dom), rcpts[i:i + chunk], body,
                              "[%s] Newsletter %d" % (name, post))
                     for i in range(0, len(rcpts), chunk)]
-            self.session(t, "list", ip, "lists." + dom, msgs)
+            # it relays through the ISP behind one SASL login
+            self.session(t, "list", ip, "lists." + dom, msgs, login="lists@" + dom)
+
+    def traveller(self, nmsg=9):
+        """one customer's login used from home, the office and a phone on
+        the ISP's mobile network within the hour: three networks"""
+        name = "%s%d" % (self.rng.choice(LAST), self.rng.randint(100, 199))
+        # three /24s: the pool's, and the ISP's mobile range
+        home = self.addr()
+        office = next(a for a in self.pool if a.rsplit(".", 1)[0] != home.rsplit(".", 1)[0])
+        self.pool.remove(office)
+        phone = "198.19.200.%d" % self.rng.randint(2, 250)
+        dom = "%s.%s" % (name, CUST)
+        self.generic.append('%s TXT "v=spf1 include:%s -all"' % (name, ISP_SPF))
+        self.cust_domains.append(dom)
+        login = "%s@%s" % (self.rng.choice(FIRST), dom)
+        places = [(home, "home." + dom), (office, "ws12.office." + dom),
+                  (phone, "localhost.localdomain")]
+        for ip, _ in places:
+            self.hosts["traveller"].append(ip)
+        for k, t in enumerate(sorted(self.rng.uniform(0, self.S) for _ in range(nmsg))):
+            ip, helo = places[k % 3]
+            rcpts = [self.common_rcpt() for _ in range(self.rng.randint(1, 2))]
+            body = self.body("there", "Travel note %d" % k)
+            self.session(t, "traveller", ip, helo,
+                         [self.msg(login, rcpts, body, "On the road")],
+                         login=login, actor="user:" + login)
+
+    def smallbiz(self, staff=10, nmsg=24):
+        """a small business: ten staff behind one address, each with a
+        login of their own"""
+        ip = self.addr()
+        self.hosts["smallbiz"].append(ip)
+        dom = self.spf_domain("%s-handwerk" % self.rng.choice(LAST), ip)
+        people = ["%s@%s" % (self.person(), dom) for _ in range(staff)]
+        for k, t in enumerate(sorted(self.rng.uniform(0, self.S) for _ in range(nmsg))):
+            who = people[k % staff]
+            rcpts = [self.common_rcpt() for _ in range(self.rng.randint(1, 3))]
+            body = self.body("all", "Quote %d" % k)
+            self.session(t, "smallbiz", ip, "mail." + dom,
+                         [self.msg(who, rcpts, body, "Quote")], login=who)
+
+    def household(self, nmsg=12):
+        """an IPv6 household: the phones, the laptop and the PC use three
+        /64s of its /56"""
+        prefix = "2001:db8:cafe:100"
+        name = "fam-%s%d" % (self.rng.choice(LAST), self.rng.randint(1, 99))
+        dom = "%s.%s" % (name, CUST)
+        self.generic.append('%s TXT "v=spf1 ip6:%s::/56 -all"' % (name, prefix))
+        self.cust_domains.append(dom)
+        hosts = ["2001:db8:cafe:1%02x::%x" % (n, self.rng.randint(2, 0xffff))
+                 for n in (1, 2, 0x10)]
+        self.hosts["household"] += hosts
+        users = ["%s@%s" % (self.rng.choice(FIRST), dom) for _ in range(3)]
+        for k, t in enumerate(sorted(self.rng.uniform(0, self.S) for _ in range(nmsg))):
+            rcpts = [self.common_rcpt() for _ in range(self.rng.randint(1, 2))]
+            body = self.body("you", "Family news %d" % k)
+            self.session(t, "household", hosts[k % 3], "home." + dom,
+                         [self.msg(users[k % 3], rcpts, body, "Hello")],
+                         actor=prefix + "::/56")
 
     # -- the zombies: bots on infected PCs --------------------------------
     def rand_label(self, n):
@@ -505,6 +602,65 @@ class Plan:
             self.bot("campaign", ip, lambda helo=helo: helo,
                      self.spread(n, start, 0.95), msg, retries=4, budget=200)
 
+    def stolen(self, v4=20, v6=5, rate=2.0):
+        """one customer's stolen SASL login used by a botnet from 20 IPv4
+        addresses (each in its own /24) and 5 IPv6 /64s (each in its own
+        /48), rate messages a second in all, every address sending
+        little; spam from throw-away domains without SPF"""
+        login = "%s%d@%s" % (self.rng.choice(FIRST), self.rng.randint(1, 99), CUST)
+        bots = ["198.19.%d.%d" % (n, self.rng.randint(2, 250)) for n in
+                self.rng.sample(range(1, 199), v4)]
+        bots += ["2001:db8:a%03x:%x::%x" % (n, self.rng.randint(1, 0xffff),
+                                            self.rng.randint(2, 0xffff))
+                 for n in self.rng.sample(range(1, 4000), v6)]
+        self.hosts["stolen"] += bots
+        doms = [self.bot_domain("none") for _ in range(4)]
+        n = int(rate * 0.9 * self.S)
+        times = [0.05 * self.S + 0.9 * self.S * k / n for k in range(n)]
+        for k, t in enumerate(times):
+            ip = bots[self.rng.randrange(len(bots))]
+            self.bots[ip] = {"retries": 2, "budget": 8, "delay": [0.4, 2.0]}
+            rcpts = [self.spam_rcpt() for _ in range(self.rng.randint(1, 3))]
+            self.session(t, "stolen", ip, self.pc_helo(ip, "desktop"),
+                         [self.msg("%s@%s" % (self.rng.choice(["info", "sales", "news"]),
+                                              self.rng.choice(doms)),
+                                   rcpts, self.spam_body(True), "Offer")],
+                         login=login, actor="user:" + login)
+
+    def stuffer(self, logins=30):
+        """credential stuffing: one infected PC holding 30 stolen logins
+        of customers, a message through each in turn"""
+        ip = self.addr()
+        self.hosts["stuffer"].append(ip)
+        users = ["%s%d@%s" % (self.rng.choice(FIRST), self.rng.randint(1, 999),
+                              self.rng.choice(self.cust_domains)) for _ in range(logins)]
+        doms = [self.bot_domain("none") for _ in range(3)]
+        helo = self.pc_helo(ip, "laptop")
+        self.bots[ip] = {"retries": 3, "budget": 120, "delay": [0.4, 2.0]}
+        for k, t in enumerate(self.spread(2 * logins, 0.05, 0.9)):
+            rcpts = [self.spam_rcpt() for _ in range(self.rng.randint(1, 3))]
+            self.session(t, "stuffer", ip, helo,
+                         [self.msg("%s@%s" % (self.rng.choice(FIRST), self.rng.choice(doms)),
+                                   rcpts, self.spam_body(True), "Invoice")],
+                         login=users[k % logins])
+
+    def rotator(self, rate=3.0):
+        """an IPv6 zombie taking a new /64 of its customer's /56 for every
+        message"""
+        prefix = "2001:db8:77:aa"
+        doms = [self.bot_domain("none") for _ in range(5)]
+        helo = self.pc_helo("", "desktop")
+        n = int(rate * 0.9 * self.S)
+        for k in range(n):
+            ip = "%s%02x::%x" % (prefix, k % 256, self.rng.randint(2, 0xffff))
+            self.hosts["rotator"].append(ip)
+            self.bots[ip] = {"retries": 2, "budget": 3, "delay": [0.4, 2.0]}
+            rcpts = [self.spam_rcpt() for _ in range(self.rng.randint(1, 3))]
+            self.session(0.05 * self.S + 0.9 * self.S * k / n, "rotator", ip, helo,
+                         [self.msg("%s@%s" % (self.rng.choice(FIRST), self.rng.choice(doms)),
+                                   rcpts, self.spam_body(True), "Deal")],
+                         actor=prefix + "00::/56")
+
     def build(self):
         # the ISP's own record (customers include it)
         self.generic.append('_spf TXT "v=spf1 ip4:%s -all"' % ISP_RANGE)
@@ -515,6 +671,12 @@ class Plan:
         self.burster()
         self.forger()
         self.campaign()
+        self.traveller()
+        self.smallbiz()
+        self.household()
+        self.stolen()
+        self.stuffer()
+        self.rotator()
         self.sessions.sort(key=lambda s: s["t"])
 
     def write(self, d):
@@ -524,11 +686,24 @@ class Plan:
                        "bots": self.bots, "list_domains": self.list_domains,
                        "list_members": self.list_members}, f)
         for role, hosts in self.hosts.items():
-            wr(os.path.join(d, "hosts." + role), hosts)
-        wr(os.path.join(d, "hosts.normal"), sum((self.hosts[r] for r in ROLES_NORMAL), []))
-        wr(os.path.join(d, "hosts.zombie"), sum((self.hosts[r] for r in ROLES_ZOMBIE), []))
+            wr(os.path.join(d, "hosts." + role), uniq(hostkey(h) for h in hosts))
+        wr(os.path.join(d, "hosts.normal"),
+           uniq(hostkey(h) for r in ROLES_NORMAL for h in self.hosts[r]))
+        wr(os.path.join(d, "hosts.zombie"),
+           uniq(hostkey(h) for r in ROLES_ZOMBIE for h in self.hosts[r]))
+        wr(os.path.join(d, "roles.normal"), ROLES_NORMAL)
+        # every key a normal customer is counted under: host keys, the
+        # delegated prefix, the logins
+        normal = [se for se in self.sessions if se["role"] in ROLES_NORMAL]
+        wr(os.path.join(d, "keys.normal"), uniq(
+            [hostkey(h) for r in ROLES_NORMAL for h in self.hosts[r]] +
+            [hostkey(se["actor"]) for se in normal] +
+            ["user:" + se["login"] for se in normal if se.get("login")]))
+        # the keys quarantining a zombie must write: its host, or the login
+        # or delegated prefix behind many hosts
         wr(os.path.join(d, "zombies.tsv"),
-           ["%s %s" % (r, h) for r in ROLES_ZOMBIE for h in self.hosts[r]])
+           uniq("%s %s" % (se["role"], hostkey(se["actor"])) for se in self.sessions
+                if se["role"] in ROLES_ZOMBIE))
         dns = os.path.join(d, "dns")
         wr(os.path.join(dns, "xbl"), [":127.0.0.4:Listed: infected host $"] + self.listed +
            ["127.0.0.2 :127.0.0.2:RFC 5782 test point"])
@@ -543,6 +718,20 @@ class Plan:
                   for z, v in sorted(self.bot_domains.items())]
         wr(os.path.join(dns, "zones"), zones)
         wr(os.path.join(d, "dnsbl.zone"), [XBL])
+
+
+def uniq(items):
+    """items in their first order, each once"""
+    seen = set()
+    return [i for i in items if not (i in seen or seen.add(i))]
+
+
+def hostkey(who):
+    """the milter's key of a host (an IPv6 address: its /64), or who
+    itself (a user: key, a prefix)"""
+    if ":" in who and "/" not in who and not who.startswith("user:"):
+        return str(ipaddress.ip_network(who + "/64", strict=False))
+    return who
 
 
 def wr(path, lines):
@@ -562,7 +751,8 @@ def run_session(port, s, t_rel):
     recs = []
 
     def rec(m, stage, cmd, data, held=False):
-        r = {"qid": m["qid"], "role": s["role"], "host": s["host"], "t": t_rel,
+        r = {"qid": m["qid"], "role": s["role"], "host": s["host"],
+             "actor": s.get("actor", s["host"]), "t": t_rel,
              "stage": stage, "reply": REPLY.get(cmd, repr(cmd)) if cmd else "none",
              "text": cstr(data) if cmd == b"y" else None, "rcpts": len(m["rcpts"]),
              "try": m.get("try", 0), "held": held}
@@ -592,9 +782,10 @@ def run_session(port, s, t_rel):
         for m in s["msgs"]:
             qid = m["qid"].encode()
             sender = m["from"].encode()
-            cmd, data = mt.mail(b"<" + sender + b">", b"BODY=8BITMIME",
-                                macros=[(b"i", qid), (b"{mail_addr}", sender),
-                                        (b"{mail_mailer}", b"smtp")])
+            mac = [(b"i", qid), (b"{mail_addr}", sender), (b"{mail_mailer}", b"smtp")]
+            if s.get("login"):
+                mac.append((b"{auth_authen}", s["login"].encode()))
+            cmd, data = mt.mail(b"<" + sender + b">", b"BODY=8BITMIME", macros=mac)
             if cmd is not None and cmd != b"c":
                 rec(m, "mail", cmd, data)
                 continue
@@ -624,7 +815,7 @@ def run_session(port, s, t_rel):
         for m in s["msgs"]:
             if m["qid"] not in done:
                 recs.append({"qid": m["qid"], "role": s["role"], "host": s["host"],
-                             "t": t_rel, "stage": None, "reply": "error",
+                             "actor": s.get("actor", s["host"]), "t": t_rel, "stage": None, "reply": "error",
                              "text": str(e), "rcpts": len(m["rcpts"]),
                              "try": m.get("try", 0), "held": False})
     return recs
@@ -771,9 +962,9 @@ def report(args):
           % (len(res), planned, len(pop["sessions"]), retried, pop["seconds"],
              runinfo.get("elapsed", 0), runinfo.get("lag_max", 0)))
 
-    byhost = {}
+    byactor = {}
     for r in res:
-        byhost.setdefault((r["role"], r["host"]), []).append(r)
+        byactor.setdefault((r["role"], hostkey(r.get("actor", r["host"]))), []).append(r)
 
     def best(rs):
         top = None
@@ -794,7 +985,7 @@ def report(args):
 
     # the normal groups: how close they came
     for role in ROLES_NORMAL:
-        rs = [r for (ro, _), v in byhost.items() if ro == role for r in v]
+        rs = [r for (ro, _), v in byactor.items() if ro == role for r in v]
         top = best(rs)
         nhosts = len({r["host"] for r in rs})
         extra = ""
@@ -812,7 +1003,7 @@ def report(args):
     for se in pop["sessions"]:
         helos.setdefault(se["host"], se["helo"])
     for role in ROLES_ZOMBIE:
-        for (ro, host), rs in byhost.items():
+        for (ro, actor), rs in byactor.items():
             if ro != role:
                 continue
             rs = sorted(rs, key=lambda r: r["t"])
@@ -831,6 +1022,18 @@ def report(args):
             top = best(rs)
             tot_acc = sum(1 for r in rs if accepted(r))
             tries = sum(1 for r in rs if r.get("try"))
+            # the targets: quarantined with at most 2 delivered after the
+            # first refusal; abuse spread over addresses refused within 20
+            # messages
+            check(quar is not None, "zombie %s %s: a decision line action=quarantine"
+                  % (role, actor))
+            if role in ROLES_SPREAD:
+                check(first_ref is not None and first_ref[0] <= 20,
+                      "zombie %s %s: first refused within 20 messages (at %s)"
+                      % (role, actor, first_ref[0] if first_ref else "none"))
+            late = tot_acc - acc_first
+            check(late <= 2, "zombie %s %s: at most 2 delivered after its first refusal (%d)"
+                  % (role, actor, late))
             if quar:
                 after = rs[quar[0]:]
                 head = ("quarantined at attempt %d of %d (t=%.1f s) after %d delivered "
@@ -850,8 +1053,11 @@ def report(args):
             if quar:
                 q = "; quarantine at score %d (%s)" % (quar[2]["score"],
                                                        quar[2].get("reasons", "-"))
-            print("# zombie %s %s HELO %s: %s%s%s; %d retries; verdicts %s; max score %d (%s)"
-                  % (role, host, helos.get(host, "?"), head, fr, q, tries, tally(rs),
+            nh = len({r["host"] for r in rs})
+            print("# zombie %s %s (%d host%s) HELO %s: %s%s%s; %d retries; verdicts %s; "
+                  "max score %d (%s)"
+                  % (role, actor, nh, "" if nh == 1 else "s", helos.get(rs[0]["host"], "?"),
+                     head, fr, q, tries, tally(rs),
                      top[1]["score"] if top else -1,
                      top[1].get("reasons", "-") if top else "-"))
     for c in checks:

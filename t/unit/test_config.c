@@ -58,6 +58,15 @@ signals_equal(const struct config_signals *a, const struct config_signals *b)
 	SIG_EQ(from_domains_per_window_points);
 	SIG_EQ(refused_per_window);
 	SIG_EQ(refused_points);
+	SIG_EQ(host_logins_per_window);
+	SIG_EQ(host_logins_points);
+	SIG_EQ(user_networks_per_window);
+	SIG_EQ(user_networks_points);
+	SIG_EQ(user_networks_ipv4_prefix);
+	SIG_EQ(user_networks_ipv6_prefix);
+	SIG_EQ(prefix_hosts_per_window);
+	SIG_EQ(prefix_hosts_points);
+	SIG_EQ(prefix_rate_factor);
 	SIG_EQ(bulk);
 	SIG_EQ(bulk_window_s);
 	SIG_EQ(bulk_host_recipients);
@@ -105,6 +114,15 @@ config_signal_defaults(void **state)
 	assert_int_equal(s->from_domains_per_window_points, 40);
 	assert_int_equal(s->refused_per_window, 20);
 	assert_int_equal(s->refused_points, 70);
+	assert_int_equal(s->host_logins_per_window, 15);
+	assert_int_equal(s->host_logins_points, 50);
+	assert_int_equal(s->user_networks_per_window, 4);
+	assert_int_equal(s->user_networks_points, 50);
+	assert_int_equal(s->user_networks_ipv4_prefix, 24);
+	assert_int_equal(s->user_networks_ipv6_prefix, 48);
+	assert_int_equal(s->prefix_hosts_per_window, 8);
+	assert_int_equal(s->prefix_hosts_points, 50);
+	assert_int_equal(s->prefix_rate_factor, 2);
 	assert_true(s->bulk);
 	assert_int_equal(s->bulk_window_s, 3600);
 	assert_int_equal(s->bulk_host_recipients, 500);
@@ -141,6 +159,11 @@ config_reads_signal_options(void **state)
 	    "refused_points = 71\nbulk = no\nbulk_window = 86400\n"
 	    "bulk_host_recipients = 1000000000\nbulk_host_points = 22\n"
 	    "bulk_hosts = 0\nbulk_hosts_points = 44\n"
+	    "host_logins_per_window = 999\nhost_logins_points = 51\n"
+	    "user_networks_per_window = 0\nuser_networks_points = 52\n"
+	    "user_networks_ipv4_prefix = 8\nuser_networks_ipv6_prefix = 128\n"
+	    "prefix_hosts_per_window = 1\nprefix_hosts_points = 53\n"
+	    "prefix_rate_factor = 1000\n"
 	    "freemail_domains = { \"Mail.Example.ORG\", \"isp.example\" }\n",
 	    path, err, sizeof(err));
 	if (c == NULL)
@@ -172,6 +195,15 @@ config_reads_signal_options(void **state)
 	assert_int_equal(s->bulk_host_points, 22);
 	assert_int_equal(s->bulk_hosts, 0);
 	assert_int_equal(s->bulk_hosts_points, 44);
+	assert_int_equal(s->host_logins_per_window, 999);
+	assert_int_equal(s->host_logins_points, 51);
+	assert_int_equal(s->user_networks_per_window, 0);
+	assert_int_equal(s->user_networks_points, 52);
+	assert_int_equal(s->user_networks_ipv4_prefix, 8);
+	assert_int_equal(s->user_networks_ipv6_prefix, 128);
+	assert_int_equal(s->prefix_hosts_per_window, 1);
+	assert_int_equal(s->prefix_hosts_points, 53);
+	assert_int_equal(s->prefix_rate_factor, 1000);
 	/* Lower-cased, in order, replacing the default list. */
 	assert_int_equal(s->nfreemail, 2);
 	assert_string_equal(s->freemail[0], "mail.example.org");
@@ -253,6 +285,9 @@ config_sample_file_matches_defaults(void **state)
 	assert_int_equal(c->log_level, d->log_level);
 	assert_int_equal(c->mode, d->mode);
 	assert_int_equal(c->nexempt, d->nexempt);
+	assert_int_equal(c->ndelegations, d->ndelegations);
+	assert_memory_equal(c->delegations, d->delegations,
+	    sizeof(c->delegations));
 	assert_int_equal(c->nwindows, d->nwindows);
 	for (i = 0; i < c->nwindows; i++)
 		assert_memory_equal(&c->windows[i], &d->windows[i],
@@ -322,6 +357,53 @@ config_reads_every_kind_of_value(void **state)
 	/* Ready for smfi_setreply(): every literal % doubled. */
 	assert_string_equal(c->reply_reject,
 	    "100%% sure: https://isp.example/help?q=50%%25");
+	config_free(c);
+}
+
+/* The most specific range decides; none shorter than the host key is
+ * none at all. */
+static void
+config_delegated_prefix_of_a_client(void **state)
+{
+	static const struct {
+		const char *addr;
+		unsigned want;
+	} cases[] = {
+		{ "2001:db8:1:2::1", 48 },	/* the /33 of business plans */
+		{ "2001:db8:8000::1", 56 },	/* the /32's households */
+		{ "2a00::1", 60 },		/* everyone else */
+		{ "192.0.2.77", 29 },
+		{ "198.51.100.7", 0 },		/* no IPv4 range */
+		{ "2001:db9::1", 0 },		/* its range: /64, none */
+	};
+	char err[512], path[64];
+	struct netaddr a;
+	struct config *c;
+	size_t i;
+
+	(void)state;
+	c = config_from_text("delegated_prefixes = { \"::/0 60\", "
+	    "\"2001:db8::/32 56\", \"2001:db8::/33 48\", "
+	    "\"192.0.2.0/24 29\", \"2001:db9::/32 64\" }\n", path, err,
+	    sizeof(err));
+	if (c == NULL)
+		fail_msg("%s", err);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_true(netaddr_parse(cases[i].addr, &a));
+		if (config_delegated_prefix(c, &a) != cases[i].want)
+			fail_msg("%s: /%u, want /%u", cases[i].addr,
+			    config_delegated_prefix(c, &a), cases[i].want);
+	}
+	config_free(c);
+	/* The default: every IPv6 customer holds a /56; off with {}. */
+	c = config_from_text("\n", path, err, sizeof(err));
+	assert_non_null(c);
+	assert_true(netaddr_parse("2001:db8:1:2::1", &a));
+	assert_int_equal(config_delegated_prefix(c, &a), 56);
+	config_free(c);
+	c = config_from_text("delegated_prefixes = {}\n", path, err, sizeof(err));
+	assert_non_null(c);
+	assert_int_equal(config_delegated_prefix(c, &a), 0);
 	config_free(c);
 }
 
@@ -434,6 +516,26 @@ config_errors_name_file_line_option_and_reason(void **state)
 		    "1: rcpt_domains_per_message: 1000 is out of range 0..999" },
 		{ "refused_per_window = 100001\n",
 		    "1: refused_per_window: 100001 is out of range 0..100000" },
+		{ "user_networks_per_window = 1000\n",
+		    "1: user_networks_per_window: 1000 is out of range 0..999" },
+		{ "user_networks_ipv6_prefix = 15\n",
+		    "1: user_networks_ipv6_prefix: 15 is out of range 16..128" },
+		{ "prefix_rate_factor = 0\n",
+		    "1: prefix_rate_factor: 0 is out of range 1..1000" },
+		{ "host_logins_points = -1\n",
+		    "1: host_logins_points: -1 is out of range 0..100000" },
+		{ "\ndelegated_prefixes = { \"2001:db8::/32 56\", \"::/0\" }\n",
+		    "2: delegated_prefixes: \"::/0\" is not \"NETWORK/LEN SIZE\" "
+		    "with SIZE from LEN to the address length" },
+		{ "delegated_prefixes = { \"2001:db8::/32 24\" }\n",
+		    "1: delegated_prefixes: \"2001:db8::/32 24\" is not "
+		    "\"NETWORK/LEN SIZE\" with SIZE from LEN to the address length" },
+		{ "delegated_prefixes = { \"192.0.2.0/24 33\" }\n",
+		    "1: delegated_prefixes: \"192.0.2.0/24 33\" is not "
+		    "\"NETWORK/LEN SIZE\" with SIZE from LEN to the address length" },
+		{ "delegated_prefixes = { \"2001:db8::1 56\" }\n",
+		    "1: delegated_prefixes: \"2001:db8::1 56\" is not "
+		    "\"NETWORK/LEN SIZE\" with SIZE from LEN to the address length" },
 		{ "bulk_hosts = 101\n",
 		    "1: bulk_hosts: 101 is out of range 0..100" },
 		{ "bulk_host_recipients = -5\n",
@@ -578,6 +680,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(config_defaults_without_a_file),
 		cmocka_unit_test(config_sample_file_matches_defaults),
+		cmocka_unit_test(config_delegated_prefix_of_a_client),
 		cmocka_unit_test(config_reads_every_kind_of_value),
 		cmocka_unit_test(config_signal_defaults),
 		cmocka_unit_test(config_reads_signal_options),

@@ -1,6 +1,8 @@
 /*
  * The engine end to end, without an MTA: counting, verdicts, refused mail
- * not counted, quarantine and its expiry, monitor mode, SASL logins.
+ * not counted, quarantine and its expiry, monitor mode, SASL logins, abuse
+ * spread over addresses (a login's networks and refusals, a host's logins,
+ * a delegated IPv6 prefix).
  */
 #include "testutil.h"
 
@@ -168,6 +170,155 @@ engine_quarantine_blocks_the_login_too(void **state)
 	assert_string_equal(d.blocked, "user:eve");
 }
 
+/* A message from host (with its delegated prefix and network, NULL if
+ * none) by user, a minute after the last: under the rate limits. */
+static enum verdict
+send_from(struct fixture *f, const char *host, const char *prefix,
+    const char *network, const char *user, struct engine_decision *d)
+{
+	struct engine_message m = { .host = host, .prefix = prefix,
+	    .network = network, .user = user, .rcpts = 1 };
+
+	fake_now += 60;
+	engine_decide(f->engine, &m, d);
+	return d->verdict;
+}
+
+static void
+engine_scores_a_login_used_from_many_networks(void **state)
+{
+	struct fixture *f = *state;
+	struct engine_decision d;
+	char why[256];
+
+	assert_int_equal(send_from(f, "192.0.2.1", NULL, "192.0.2.0/24",
+	    "user:amy", &d), VERDICT_ACCEPT);
+	/* Another address of the same network is not a new network. */
+	assert_int_equal(send_from(f, "192.0.2.2", NULL, "192.0.2.0/24",
+	    "user:amy", &d), VERDICT_ACCEPT);
+	assert_int_equal(send_from(f, "198.51.100.1", NULL, "198.51.100.0/24",
+	    "user:amy", &d), VERDICT_ACCEPT);
+	assert_int_equal(send_from(f, "203.0.113.1", NULL, "203.0.113.0/24",
+	    "user:amy", &d), VERDICT_TEMPFAIL);
+	assert_string_equal(score_explain(&d.score, why, sizeof(why)),
+	    "user.networks=3/2(+50)");
+	/* Refused, the login stays spread: from home too, now. */
+	assert_int_equal(send_from(f, "192.0.2.1", NULL, "192.0.2.0/24",
+	    "user:amy", &d), VERDICT_TEMPFAIL);
+	/* Another login from those networks is not affected. */
+	assert_int_equal(send_from(f, "203.0.113.1", NULL, "203.0.113.0/24",
+	    "user:ben", &d), VERDICT_ACCEPT);
+	/* An hour on, the spread is forgotten. */
+	fake_now += 3600;
+	assert_int_equal(send_from(f, "203.0.113.1", NULL, "203.0.113.0/24",
+	    "user:amy", &d), VERDICT_ACCEPT);
+}
+
+static int
+setup_spread(void **state)
+{
+	*state = setup_with("user_networks_per_window = 2\n"
+	    "host_logins_per_window = 2\nprefix_hosts_per_window = 2\n"
+	    "refused_per_window = 2\n");
+	return 0;
+}
+
+static void
+engine_scores_a_host_authenticating_as_many_logins(void **state)
+{
+	struct fixture *f = *state;
+	struct engine_decision d;
+	char why[256];
+
+	assert_int_equal(send_from(f, "192.0.2.9", NULL, NULL, "user:a", &d),
+	    VERDICT_ACCEPT);
+	assert_int_equal(send_from(f, "192.0.2.9", NULL, NULL, "user:b", &d),
+	    VERDICT_ACCEPT);
+	assert_int_equal(send_from(f, "192.0.2.9", NULL, NULL, "user:a", &d),
+	    VERDICT_ACCEPT);
+	assert_int_equal(send_from(f, "192.0.2.9", NULL, NULL, "user:c", &d),
+	    VERDICT_TEMPFAIL);
+	assert_string_equal(score_explain(&d.score, why, sizeof(why)),
+	    "logins=3/2(+50)");
+}
+
+static void
+engine_counts_a_delegated_prefix_and_quarantines_it(void **state)
+{
+	static const char prefix[] = "2001:db8:0:100::/56";
+	struct fixture *f = *state;
+	struct engine_decision d;
+	char host[48], why[256];
+	int i;
+
+	/* A household: two /64s of its /56, a message each, then again. */
+	for (i = 0; i < 4; i++) {
+		snprintf(host, sizeof(host), "2001:db8:0:1%02x::/64", i % 2);
+		assert_int_equal(send_from(f, host, prefix, NULL, NULL, &d),
+		    VERDICT_ACCEPT);
+	}
+	/* A zombie taking a new /64 for each message. */
+	assert_int_equal(send_from(f, "2001:db8:0:1aa::/64", prefix, NULL, NULL,
+	    &d), VERDICT_TEMPFAIL);
+	assert_string_equal(score_explain(&d.score, why, sizeof(why)),
+	    "prefix.hosts=3/2(+50)");
+	for (i = 0; i < 2; i++) {
+		snprintf(host, sizeof(host), "2001:db8:0:1b%d::/64", i);
+		assert_int_equal(send_from(f, host, prefix, NULL, NULL, &d),
+		    VERDICT_TEMPFAIL);
+	}
+	/* Refused thrice, in three /64s: the prefix keeps pushing. */
+	assert_int_equal(send_from(f, "2001:db8:0:1c0::/64", prefix, NULL, NULL,
+	    &d), VERDICT_QUARANTINE);
+	assert_string_equal(score_explain(&d.score, why, sizeof(why)),
+	    "prefix.hosts=6/2(+50),prefix.refused=3/2(+70)");
+	/* Every /64 of the prefix is refused at MAIL FROM. */
+	{
+		struct engine_message m = { .host = "2001:db8:0:1ff::/64",
+		    .prefix = prefix };
+
+		engine_check_mail(f->engine, &m, &d);
+	}
+	assert_int_equal(d.verdict, VERDICT_REJECT);
+	assert_string_equal(d.blocked, prefix);
+	/* Its neighbour's is not. */
+	{
+		struct engine_message m = { .host = "2001:db8:0:200::/64",
+		    .prefix = "2001:db8:0:200::/56" };
+
+		engine_check_mail(f->engine, &m, &d);
+	}
+	assert_null(d.blocked);
+}
+
+static void
+engine_quarantines_a_login_refused_from_many_hosts(void **state)
+{
+	struct fixture *f = *state;
+	struct engine_decision d;
+	char host[32], why[256];
+	int i;
+
+	/* One stolen password, a new bot for each message, all in one
+	 * network, within a minute: no host is refused twice, the login
+	 * is. */
+	for (i = 0; i < 7; i++) {
+		struct engine_message m = { .host = host,
+		    .network = "198.51.100.0/24", .user = "user:sue", .rcpts = 1 };
+
+		snprintf(host, sizeof(host), "198.51.100.%d", 10 + i);
+		engine_decide(f->engine, &m, &d);
+		assert_int_equal(d.verdict, i < 3 ? VERDICT_ACCEPT
+		    : i < 6 ? VERDICT_TEMPFAIL : VERDICT_QUARANTINE);
+	}
+	assert_string_equal(score_explain(&d.score, why, sizeof(why)),
+	    "user.msgs1m=4/3(+60),user.refused=3/2(+70)");
+	/* Refused at MAIL FROM from any address, the login named. */
+	assert_int_equal(mail_from(f, "203.0.113.99", "user:sue", &d),
+	    VERDICT_REJECT);
+	assert_string_equal(d.blocked, "user:sue");
+}
+
 static void
 engine_monitor_mode_reports_and_accepts(void **state)
 {
@@ -215,6 +366,18 @@ main(void)
 		    engine_counts_a_login_across_hosts, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    engine_quarantine_blocks_the_login_too, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    engine_scores_a_login_used_from_many_networks, setup_spread,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    engine_scores_a_host_authenticating_as_many_logins,
+		    setup_spread, teardown),
+		cmocka_unit_test_setup_teardown(
+		    engine_counts_a_delegated_prefix_and_quarantines_it,
+		    setup_spread, teardown),
+		cmocka_unit_test_setup_teardown(
+		    engine_quarantines_a_login_refused_from_many_hosts, setup_spread,
+		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    engine_monitor_mode_reports_and_accepts, setup_monitor,
 		    teardown),

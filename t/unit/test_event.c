@@ -24,17 +24,37 @@ event_json_has_the_documented_fields(void **state)
 {
 	struct score s = sample_score();
 	struct event_quarantine ev = { "192.0.2.7", NULL, &s, "relay1",
-	    1700000000, 1700086400, "4F1A2B" };
+	    1700000000, 1700086400, "4F1A2B", NULL, NULL, 0, NULL, 0 };
 	char *json = event_quarantine_json(&ev, NULL, 0);
 
 	(void)state;
 	assert_non_null(json);
 	assert_string_equal(json,
 	    "{\"event\":\"quarantine\",\"host\":\"192.0.2.7\","
-	    "\"queue_id\":\"4F1A2B\","
+	    "\"prefix\":null,\"prefix_hosts\":[],\"queue_id\":\"4F1A2B\","
 	    "\"reasons\":[\"msgs1m=31/30(+50)\",\"rcpts1h=1001/1000(+80)\"],"
 	    "\"relay\":\"relay1\",\"score\":130,\"since\":1700000000,"
-	    "\"until\":1700086400,\"user\":null,\"v\":1}");
+	    "\"until\":1700086400,\"user\":null,\"user_hosts\":[],\"v\":1}");
+	free(json);
+}
+
+static void
+event_json_names_where_a_login_and_a_prefix_were_used(void **state)
+{
+	static const char *const from[] = { "192.0.2.7", "198.51.100.9" };
+	static const char *const hosts[] = { "2001:db8:0:1::/64" };
+	struct score s = sample_score();
+	struct event_quarantine ev = { "2001:db8:0:1::/64", "user:bob", &s,
+	    "relay1", 1, 2, NULL, "2001:db8::/56", from, 2, hosts, 1 };
+	char *json = event_quarantine_json(&ev, NULL, 0);
+
+	(void)state;
+	assert_non_null(json);
+	assert_non_null(strstr(json, "\"prefix\":\"2001:db8::/56\""));
+	assert_non_null(strstr(json,
+	    "\"user_hosts\":[\"192.0.2.7\",\"198.51.100.9\"]"));
+	assert_non_null(strstr(json,
+	    "\"prefix_hosts\":[\"2001:db8:0:1::/64\"]"));
 	free(json);
 }
 
@@ -43,7 +63,7 @@ event_json_escapes_and_nulls(void **state)
 {
 	struct score s;
 	struct event_quarantine ev = { NULL, "user:=0d0a", &s, "r\"1",
-	    1, 2, NULL };
+	    1, 2, NULL, NULL, NULL, 0, NULL, 0 };
 	char *json;
 
 	(void)state;
@@ -63,7 +83,7 @@ event_signature_is_hmac_of_the_unsigned_json(void **state)
 	static const unsigned char key[] = "k\x01y";
 	struct score s = sample_score();
 	struct event_quarantine ev = { "2001:db8:1:2::/64", "user:bob", &s,
-	    "relay1", 10, 20, "Q" };
+	    "relay1", 10, 20, "Q", NULL, NULL, 0, NULL, 0 };
 	char *plain = event_quarantine_json(&ev, NULL, 0);
 	char *signed_json = event_quarantine_json(&ev, key, 3);
 	unsigned char mac[EVP_MAX_MD_SIZE];
@@ -91,6 +111,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(event_json_has_the_documented_fields),
 		cmocka_unit_test(event_json_escapes_and_nulls),
+		cmocka_unit_test(
+		    event_json_names_where_a_login_and_a_prefix_were_used),
 		cmocka_unit_test(event_signature_is_hmac_of_the_unsigned_json),
 	};
 

@@ -20,12 +20,13 @@ new_store(unsigned long max_hosts)
 static struct window_count *
 add(struct store *st, const char *key, time_t now, int32_t m, int32_t r)
 {
-	static struct window_count c[1][STORE_WINDOWS_MAX];
-	const char *keys[1] = { key };
+	static struct store_subject subj[1];
 
-	assert_int_equal(st->ops->rate_update(st, keys, 1, &now, m, r, c, NULL),
+	memset(subj, 0, sizeof(subj));
+	subj[0].key = key;
+	assert_int_equal(st->ops->rate_update(st, subj, 1, &now, m, r, NULL),
 	    STORE_OK);
-	return c[0];
+	return subj[0].counts;
 }
 
 static uint32_t
@@ -47,7 +48,7 @@ static void
 quarantine(struct store *st, const char *host, const char *user,
     time_t since, time_t until, int points)
 {
-	struct store_quarantine q = { { host, user }, since, until, NULL,
+	struct store_quarantine q = { { host, NULL, user }, since, until, NULL,
 	    "relay1", NULL };
 	struct score s;
 
@@ -60,8 +61,8 @@ quarantine(struct store *st, const char *host, const char *user,
 static void
 store_mem_counts_each_key_in_every_window(void **state)
 {
-	struct window_count c[2][STORE_WINDOWS_MAX];
-	const char *both[2] = { "192.0.2.1", "user:bob" };
+	struct store_subject both[2] = { { .key = "192.0.2.1" },
+	    { .key = "user:bob" } };
 	struct store *st = new_store(100);
 	struct window_count *one;
 	time_t now = 1030;
@@ -74,11 +75,11 @@ store_mem_counts_each_key_in_every_window(void **state)
 	assert_int_equal(one[1].msgs, 2);
 	assert_int_equal(msgs(st, "192.0.2.2", 1030, 0), 0);
 	/* Two subjects at once, each its own counts. */
-	assert_int_equal(st->ops->rate_update(st, both, 2, &now, 1, 1, c, NULL),
+	assert_int_equal(st->ops->rate_update(st, both, 2, &now, 1, 1, NULL),
 	    STORE_OK);
 	assert_int_equal(now, 1030);	/* the embedded store keeps the time */
-	assert_int_equal(c[0][0].msgs, 3);
-	assert_int_equal(c[1][0].msgs, 1);
+	assert_int_equal(both[0].counts[0].msgs, 3);
+	assert_int_equal(both[1].counts[0].msgs, 1);
 	/* A minute on, the short window has slid past, the long has not. */
 	assert_int_equal(msgs(st, "192.0.2.1", 1090, 0), 0);
 	assert_int_equal(msgs(st, "192.0.2.1", 1090, 1), 3);
