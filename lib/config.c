@@ -93,7 +93,7 @@ static const struct sig_int sig_ints[] = {
 	SIG_POINTS(refused_points, 70),
 	SIG(host_logins_per_window, 15, 0, DISTINCT_MAX - 1),
 	SIG_POINTS(host_logins_points, 50),
-	SIG(user_networks_per_window, 4, 0, DISTINCT_MAX - 1),
+	SIG(user_networks_per_window, 6, 0, DISTINCT_MAX - 1),
 	SIG_POINTS(user_networks_points, 50),
 	SIG(user_networks_ipv4_prefix, 24, 8, 32),
 	SIG(user_networks_ipv6_prefix, 48, 16, 128),
@@ -347,7 +347,7 @@ validate_exempt(cfg_t *cfg, cfg_opt_t *opt)
 }
 
 /* "NETWORK/LEN SIZE" into d; false if malformed or SIZE is not within
- * LEN..the family's length. */
+ * LEN..the family's length (and not 0). */
 static bool
 parse_delegation(const char *text, struct config_delegation *d)
 {
@@ -358,7 +358,7 @@ parse_delegation(const char *text, struct config_delegation *d)
 	    strchr(net, '/') == NULL || !netaddr_parse_cidr(net, &d->net))
 		return false;
 	d->size = size;
-	return size >= d->net.prefix &&
+	return size > 0 && size >= d->net.prefix &&
 	    size <= (d->net.addr.family == AF_INET ? 32u : 128u);
 }
 

@@ -83,7 +83,8 @@ struct engine *engine_new(const struct config *cfg, struct store *shared,
 /* Free the engine and its store; NULL is fine. */
 void engine_free(struct engine *e);
 
-/* At MAIL FROM: refuse if the host or login is quarantined. */
+/* At MAIL FROM: refuse if the host, its delegated prefix or the login is
+ * quarantined. */
 void engine_check_mail(struct engine *e, const struct engine_message *m,
     struct engine_decision *d);
 

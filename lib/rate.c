@@ -19,7 +19,7 @@ score_subject(const struct config *cfg, const struct signal_subject *subj,
     const char *label, unsigned long factor, struct score *out)
 {
 	const struct config_window *w;
-	unsigned long msgs, rcpts;
+	unsigned long long msgs, rcpts;	/* 1e9 x 1000 needs 64 bits */
 	unsigned i;
 
 	score_init(out);
@@ -27,13 +27,13 @@ score_subject(const struct config *cfg, const struct signal_subject *subj,
 		return;
 	for (i = 0; i < cfg->nwindows; i++) {
 		w = &cfg->windows[i];
-		msgs = w->messages * factor;
-		rcpts = w->recipients * factor;
+		msgs = (unsigned long long)w->messages * factor;
+		rcpts = (unsigned long long)w->recipients * factor;
 		if (msgs > 0 && subj->counts[i].msgs > msgs)
-			score_add(out, w->points, "%smsgs%s=%lu/%lu", label,
+			score_add(out, w->points, "%smsgs%s=%lu/%llu", label,
 			    w->name, (unsigned long)subj->counts[i].msgs, msgs);
 		if (rcpts > 0 && subj->counts[i].rcpts > rcpts)
-			score_add(out, w->points, "%srcpts%s=%lu/%lu", label,
+			score_add(out, w->points, "%srcpts%s=%lu/%llu", label,
 			    w->name, (unsigned long)subj->counts[i].rcpts, rcpts);
 	}
 }

@@ -1043,12 +1043,18 @@ labels_parse(const redisReply *r, struct labels *l)
 		if (r->element[i]->type != REDIS_REPLY_STRING ||
 		    r->element[i + 1]->type != REDIS_REPLY_STRING)
 			continue;
+		/* Redis's bytes: only what the script writes passes, "D" and
+		 * 6 hex digits, a minute, a space and a host key's
+		 * characters. */
 		f = r->element[i]->str;
 		v = r->element[i + 1]->str;
-		if (f[0] != 'D' || (sp = strchr(v, ' ')) == NULL)
+		if (r->element[i]->len != 7 || f[0] != 'D' ||
+		    strspn(f + 1, "0123456789abcdef") != 6)
 			continue;
-		/* Redis's bytes: only a host key's characters pass. */
-		len = strlen(++sp);
+		sp = v + strspn(v, "0123456789");
+		if (sp == v || *sp++ != ' ')
+			continue;
+		len = r->element[i + 1]->len - (size_t)(sp - v);
 		if (len == 0 || len >= STORE_LABEL_MAX ||
 		    strspn(sp, "0123456789abcdefABCDEF.:/") != len)
 			continue;
@@ -1058,56 +1064,73 @@ labels_parse(const redisReply *r, struct labels *l)
 	}
 }
 
-/*
- * Where the quarantined login and prefix were used from, for the event:
- * one round trip, made only when a quarantine has such a subject.  A
- * failure leaves the lists empty; the quarantine goes on.
- */
+/* A subject's block record and its TTL in a transaction of their own:
+ * the record and its TTL together, or neither. */
 static void
-read_labels(struct redis_store *rs, const struct store_quarantine *q,
-    struct labels *user, struct labels *prefix)
+block_cmds(struct cmd *cmds, size_t *n, const char *bkey,
+    const struct store_block *b, const char *const strs[4])
 {
-	static const size_t which[2] = { STORE_SUBJECT_USER, STORE_SUBJECT_PREFIX };
-	struct labels *out[2] = { user, prefix };
-	char rkeys[2][KEY_MAX];
-	struct cmd cmds[2];
-	redisReply *replies[2];
-	size_t k, n = 0, at[2];
-	redisContext *c;
-	char text[256];
-
-	user->n = prefix->n = 0;
-	memset(cmds, 0, sizeof(cmds));
-	for (k = 0; k < 2; k++) {
-		if (q->keys[which[k]] == NULL)
-			continue;
-		make_key(rs, rkeys[n], "rate", q->keys[which[k]]);
-		cmd_add(&cmds[n], "HGETALL");
-		cmd_add(&cmds[n], rkeys[n]);
-		at[n++] = k;
-	}
-	if (n == 0 || (c = exchange(rs, cmds, n, replies,
-	    call_deadline(rs))) == NULL)
-		return;
-	for (k = 0; k < n; k++)
-		labels_parse(replies[k], out[at[k]]);
-	(void)done(rs, c, error_text(replies, n, text, sizeof(text)));
-	free_replies(replies, n);
+	cmd_add(&cmds[(*n)++], "MULTI");
+	cmd_add(&cmds[*n], "HSET");
+	cmd_add(&cmds[*n], bkey);
+	cmd_add(&cmds[*n], "reason");
+	cmd_add(&cmds[*n], b->reason);
+	cmd_add(&cmds[*n], "score");
+	cmd_add(&cmds[*n], strs[0]);
+	cmd_add(&cmds[*n], "since");
+	cmd_add(&cmds[*n], strs[1]);
+	cmd_add(&cmds[*n], "relay");
+	cmd_add(&cmds[*n], b->relay);
+	cmd_add(&cmds[*n], "until");
+	cmd_add(&cmds[(*n)++], strs[2]);
+	cmd_add(&cmds[*n], "EXPIRE");
+	cmd_add(&cmds[*n], bkey);
+	cmd_add(&cmds[(*n)++], strs[3]);
+	cmd_add(&cmds[(*n)++], "EXEC");
 }
 
+/* Why the block records' replies are no good, or NULL: an error reply,
+ * or a transaction that failed inside (EXEC gives nil or errors). */
+static const char *
+block_replies_error(struct cmd *cmds, redisReply **replies, size_t n,
+    char *text, size_t len)
+{
+	const char *why = error_text(replies, n, text, len);
+	size_t i;
+
+	for (i = 0; why == NULL && i < n; i++)
+		if (strcmp(cmds[i].argv[0], "EXEC") == 0 &&
+		    (replies[i]->type != REDIS_REPLY_ARRAY ||
+		    first_error(replies[i]->element, replies[i]->elements)))
+			why = "quarantine record not written (EXEC failed)";
+	return why;
+}
+
+/*
+ * Two round trips, on one connection, within one call's deadline.  The
+ * first writes every subject's block record, and reads where the login
+ * and the prefix were used from (HGETALL of their rate keys, for the
+ * event only: a reply of another kind leaves a list empty): the
+ * quarantine stands once it is answered.  The second clears the
+ * subjects' counts and publishes the event.
+ */
 static enum store_status
 redis_quarantine(struct store *st, const struct store_quarantine *q)
 {
+	static const size_t labelled[2] = { STORE_SUBJECT_USER,
+	    STORE_SUBJECT_PREFIX };
 	struct redis_store *rs = (struct redis_store *)st;
 	char bkeys[STORE_SUBJECTS_MAX][KEY_MAX], rkeys[STORE_SUBJECTS_MAX][KEY_MAX];
 	char events[KEY_MAX], score[16], since[24], until[24], ttl[24];
 	char maxlen[24], event_ttl[16];
-	struct cmd cmds[5 * STORE_SUBJECTS_MAX + 3];
-	redisReply *replies[5 * STORE_SUBJECTS_MAX + 3];
+	const char *const strs[4] = { score, since, until, ttl };
+	struct cmd cmds[4 * STORE_SUBJECTS_MAX + 2];
+	redisReply *replies[4 * STORE_SUBJECTS_MAX + 2];
 	struct event_quarantine ev;
-	struct labels user_hosts, prefix_hosts;
+	struct labels labels[2];	/* the login's, the prefix's */
 	struct store_block block;
-	size_t k, n = 0, i;
+	size_t k, n = 0, nread = 0, at[2];
+	uint64_t deadline = call_deadline(rs);
 	const char *why;
 	redisContext *c;
 	char text[256], *json;
@@ -1125,15 +1148,45 @@ redis_quarantine(struct store *st, const struct store_quarantine *q)
 	snprintf(maxlen, sizeof(maxlen), "%lu", rs->cfg->event_stream_max);
 	snprintf(event_ttl, sizeof(event_ttl), "%u", rs->cfg->event_ttl_s);
 
-	read_labels(rs, q, &user_hosts, &prefix_hosts);
+	memset(cmds, 0, sizeof(cmds));
+	for (k = 0; k < STORE_SUBJECTS_MAX; k++) {
+		if (q->keys[k] == NULL)
+			continue;
+		make_key(rs, bkeys[k], "block", q->keys[k]);
+		make_key(rs, rkeys[k], "rate", q->keys[k]);
+	}
+	for (k = 0; k < 2; k++) {
+		labels[k].n = 0;
+		if (q->keys[labelled[k]] == NULL)
+			continue;
+		cmd_add(&cmds[n], "HGETALL");
+		cmd_add(&cmds[n++], rkeys[labelled[k]]);
+		at[nread++] = k;
+	}
+	for (k = 0; k < STORE_SUBJECTS_MAX; k++)
+		if (q->keys[k] != NULL)
+			block_cmds(cmds, &n, bkeys[k], &block, strs);
+	if ((c = exchange(rs, cmds, n, replies, deadline)) == NULL)
+		return STORE_ERROR;
+	for (k = 0; k < nread; k++)
+		labels_parse(replies[k], &labels[at[k]]);
+	why = block_replies_error(cmds + nread, replies + nread, n - nread,
+	    text, sizeof(text));
+	free_replies(replies, n);
+	if (why != NULL)
+		return done(rs, c, why);
+	for (k = 0; k < STORE_SUBJECTS_MAX; k++)
+		if (q->keys[k] != NULL)
+			cache_store(rs, q->keys[k], clock_monotonic_ms(), true, &block);
+
 	memset(&ev, 0, sizeof(ev));
 	ev.host = q->keys[STORE_SUBJECT_HOST];
 	ev.prefix = q->keys[STORE_SUBJECT_PREFIX];
 	ev.user = q->keys[STORE_SUBJECT_USER];
-	ev.user_hosts = user_hosts.v;
-	ev.nuser_hosts = user_hosts.n;
-	ev.prefix_hosts = prefix_hosts.v;
-	ev.nprefix_hosts = prefix_hosts.n;
+	ev.user_hosts = labels[0].v;
+	ev.nuser_hosts = labels[0].n;
+	ev.prefix_hosts = labels[1].v;
+	ev.nprefix_hosts = labels[1].n;
 	ev.score = q->score;
 	ev.relay = q->relay;
 	ev.since = q->since;
@@ -1141,34 +1194,16 @@ redis_quarantine(struct store *st, const struct store_quarantine *q)
 	ev.queue_id = q->queue_id;
 	json = event_quarantine_json(&ev, rs->cfg->hmac_key,
 	    rs->cfg->hmac_key_len);
-	if (json == NULL)
+	if (json == NULL) {
+		(void)done(rs, c, NULL);
 		return store_fail("%s: cannot build the event: out of memory",
 		    rs->name);
-
+	}
 	memset(cmds, 0, sizeof(cmds));
+	n = 0;
 	for (k = 0; k < STORE_SUBJECTS_MAX; k++) {
 		if (q->keys[k] == NULL)
 			continue;
-		make_key(rs, bkeys[k], "block", q->keys[k]);
-		make_key(rs, rkeys[k], "rate", q->keys[k]);
-		/* The record and its TTL together, or neither. */
-		cmd_add(&cmds[n++], "MULTI");
-		cmd_add(&cmds[n], "HSET");
-		cmd_add(&cmds[n], bkeys[k]);
-		cmd_add(&cmds[n], "reason");
-		cmd_add(&cmds[n], block.reason);
-		cmd_add(&cmds[n], "score");
-		cmd_add(&cmds[n], score);
-		cmd_add(&cmds[n], "since");
-		cmd_add(&cmds[n], since);
-		cmd_add(&cmds[n], "relay");
-		cmd_add(&cmds[n], block.relay);
-		cmd_add(&cmds[n], "until");
-		cmd_add(&cmds[n++], until);
-		cmd_add(&cmds[n], "EXPIRE");
-		cmd_add(&cmds[n], bkeys[k]);
-		cmd_add(&cmds[n++], ttl);
-		cmd_add(&cmds[n++], "EXEC");
 		cmd_add(&cmds[n], "DEL");
 		cmd_add(&cmds[n++], rkeys[k]);
 	}
@@ -1187,25 +1222,14 @@ redis_quarantine(struct store *st, const struct store_quarantine *q)
 	cmd_add(&cmds[n], "PUBLISH");
 	cmd_add(&cmds[n], events);
 	cmd_add(&cmds[n++], json);
-
-	c = exchange(rs, cmds, n, replies, call_deadline(rs));
+	if (!exchange_on(rs, c, cmds, n, replies, deadline)) {
+		free(json);
+		return STORE_ERROR;
+	}
 	free(json);
-	if (c == NULL)
-		return STORE_ERROR;
 	why = error_text(replies, n, text, sizeof(text));
-	/* A transaction that failed inside (EXEC gives nil or errors). */
-	for (i = 0; why == NULL && i < n; i++)
-		if (strcmp(cmds[i].argv[0], "EXEC") == 0 &&
-		    (replies[i]->type != REDIS_REPLY_ARRAY ||
-		    first_error(replies[i]->element, replies[i]->elements)))
-			why = "quarantine record not written (EXEC failed)";
 	free_replies(replies, n);
-	if (done(rs, c, why) != STORE_OK)
-		return STORE_ERROR;
-	for (k = 0; k < STORE_SUBJECTS_MAX; k++)
-		if (q->keys[k] != NULL)
-			cache_store(rs, q->keys[k], clock_monotonic_ms(), true, &block);
-	return STORE_OK;
+	return done(rs, c, why);
 }
 
 static void

@@ -411,8 +411,8 @@ session_describe(const struct session *s, const struct engine_decision *d,
 	    score_verdict_name(d->verdict), would,
 	    s->host[0] ? s->host : "-", s->msg.user[0] ? s->msg.user : "-",
 	    d->score.total, score_explain(&d->score, reasons, sizeof(reasons)),
-	    s->msg.rcpts, stage ? " stage=" : "", stage ? stage : "", fallback,
-	    blocked);
+	    s->msg.rcpts, stage ? " stage=" : "", stage ? stage : "", blocked,
+	    fallback);
 	return buf;
 }
 

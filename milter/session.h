@@ -92,7 +92,7 @@ const char *session_queue_id(const struct session *s,
     char buf[SESSION_QID_MAX]);
 
 /* The decision line after its queue id: "action=X [would=Y] host=H
- * user=U score=N reasons=R rcpts=N[ stage=S][ fallback=P]" (see
+ * user=U score=N reasons=R rcpts=N[ stage=S blocked=K][ fallback=P]" (see
  * zombie-milter(8), "Reading the log"). */
 char *session_describe(const struct session *s,
     const struct engine_decision *d, const char *stage, char *buf,

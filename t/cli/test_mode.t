@@ -25,7 +25,7 @@
 #     in whitespace and empty lines, not for one with another word;
 #     bulk.hosts=FP:6/5(+40) on the sixth host sending it
 #   - abuse spread over addresses, user= on every line: a login from a
-#     5th network (user.networks=5/4), a 16th login from one address
+#     7th network (user.networks=7/6), a 16th login from one address
 #     (logins=16/15), a 9th /64 of one /56 (prefix.hosts=9/8), each
 #     tempfailed at 50; a household using three /64s of its /56 accepted
 #   - a malformed transaction file: "FILE:LINE: reason" on stderr, exit 2
@@ -251,8 +251,8 @@ verdict h26 "action=tag host=192.0.2.26 user=- score=40 reasons=bulk.hosts=$FP:6
 # --- abuse spread over addresses: the new reasons through -t -----------------
 tx_new "$T/sub/spread.tx"
 S="helo=mail.kim.zm-test.net from=kim@nospf.zm-test.net rcpt=x@example.org"
-tx - '# one login from five networks, then from a sixth'
-for n in 1 2 3 4 5; do
+tx - '# one login from seven networks'
+for n in 1 2 3 4 5 6 7; do
     tx net$n "client=198.51.$n.7 $S user=kim@zm-cust.net"
 done
 tx - '# one address, sixteen logins'
@@ -271,10 +271,10 @@ OUT=$T/spread.out
 "$ZM" -c "$T/zm.conf" -t "$TX" >"$OUT" 2>"$T/spread.err"
 is "$?" 0 "-t with user= on every line: exit 0"
 [ -s "$T/spread.err" ] && diag "stderr: $(cat "$T/spread.err")"
-verdict net4 "action=accept host=198.51.4.7 user=user:kim@zm-cust.net score=0 reasons=- rcpts=1" \
-    "a login from 4 networks: not more than user_networks_per_window = 4"
-verdict net5 "action=tempfail host=198.51.5.7 user=user:kim@zm-cust.net score=50 reasons=user.networks=5/4(+50) rcpts=1" \
-    "from a 5th network: user.networks=5/4(+50), tempfail"
+verdict net6 "action=accept host=198.51.6.7 user=user:kim@zm-cust.net score=0 reasons=- rcpts=1" \
+    "a login from 6 networks: not more than user_networks_per_window = 6"
+verdict net7 "action=tempfail host=198.51.7.7 user=user:kim@zm-cust.net score=50 reasons=user.networks=7/6(+50) rcpts=1" \
+    "from a 7th network: user.networks=7/6(+50), tempfail"
 verdict login15 "action=accept host=203.0.113.77 user=user:u15@zm-cust.net score=0 reasons=- rcpts=1" \
     "one address, 15 logins: not more than host_logins_per_window = 15"
 verdict login16 "action=tempfail host=203.0.113.77 user=user:u16@zm-cust.net score=50 reasons=logins=16/15(+50) rcpts=1" \

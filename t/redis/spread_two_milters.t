@@ -5,10 +5,12 @@
 #     networks accepted, the fifth deferred (451 4.7.1, user.networks=5/4),
 #     every later one too; past 32 networks the login's hash keeps 32 D
 #     fields (bounded, no key per address); after 41 refusals (more than
-#     refused_per_window = 40) the next message is quarantined
-#     (user.networks=32/4(+50),user.refused=41/40(+70)), zm:block:user:L
+#     refused_per_window = 40) the next message is quarantined, after
+#     malformed D fields were written into the login's hash behind the
+#     milters' back (Redis's bytes are not trusted), zm:block:user:L
 #     holds the record with a TTL, the event names the login and the 32
-#     addresses kept (user_hosts); the OTHER milter refuses the login at
+#     addresses kept (user_hosts), and of the injected fields only the one
+#     the script could have written; the OTHER milter refuses the login at
 #     MAIL FROM from a fresh address (blocked=user:L); one `redis-cli DEL`
 #     releases it and the next message is accepted;
 #   - an IPv6 zombie taking a new /64 of its /56 for each message: eight
@@ -20,7 +22,7 @@
 #   - one address authenticating as 16 logins: the 16th deferred
 #     (logins=16/15), the logins counted across both milters.
 # The windows' limits are out of the way (100000), so only the new
-# signals decide.
+# signals decide; user_networks_per_window is 4 (default 6).
 . "$(dirname "$0")/rtest.sh"
 rt_require
 
@@ -31,7 +33,7 @@ Q='550 5.7.1 ZM-QUAR spread'
 common=(
     'window "1m" {' 'length = 60' 'buckets = 6' 'messages = 100000' 'recipients = 0' 'points = 60' '}'
     'threshold_tag = 0' 'threshold_tempfail = 50' 'threshold_reject = 0' 'threshold_quarantine = 120'
-    'quarantine_time = 600' 'refused_per_window = 40'
+    'quarantine_time = 600' 'refused_per_window = 40' 'user_networks_per_window = 4'
     'reply_tempfail = "ZM-DEFER spread"' 'reply_quarantine = "ZM-QUAR spread"'
     'spf = false'
 )
@@ -57,18 +59,30 @@ is "$(rcli HKEYS "zm:rate:$UK" | grep -c '^D')" 32 \
     "zm:rate:$UK keeps 32 networks (D fields) after 45: bounded"
 is "$(rcli --scan --pattern "*$L*" | LC_ALL=C sort | paste -sd' ')" "zm:rate:$UK" \
     "one key for the login, whatever the addresses (no key per address)"
+# Redis's bytes are not trusted: D fields the script would never write,
+# in the window (the current minute), some of them counted by the script
+# but none of them named by the event -- but the one well-formed.
+M=$(( $(rcli TIME | head -1) / 60 % 4096 ))
+rcli HSET "zm:rate:$UK" Dzzzzzz "$M 203.0.113.1" D1234567 "$M 203.0.113.2" \
+    Dabcdef "$M 203.0.113.3 x" Dabcde0 "$M <b>" Dabcde1 "$M" \
+    Dabcde2 "$M 192.0.2.253" Dabcde3 "x$M 203.0.113.4" >/dev/null
 zmc "raw client: the 46th message (on A) quarantines the login ('$Q')" <<EOF
 ${P[0]} refuse-eom 198.51.46.7 login=$L qid=S46 text='$Q'
 EOF
 is "$(rcli EXISTS "zm:block:$UK")" 1 "zm:block:$UK exists"
 ttl=$(rcli TTL "zm:block:$UK")
 ok "$( [ "$ttl" -gt 0 ] && [ "$ttl" -le 600 ]; echo $?)" "zm:block:$UK has a TTL in (0, 600] ($ttl)"
-is "$(rcli HGET "zm:block:$UK" reason)" 'user.networks=32/4(+50),user.refused=41/40(+70)' \
-    "its reason: user.networks=32/4(+50),user.refused=41/40(+70)"
+is "$(rcli HGET "zm:block:$UK" reason)" 'user.networks=38/4(+50),user.refused=41/40(+70)' \
+    "its reason: user.networks=38/4(+50) (32 and the 6 injected fields with a minute),user.refused=41/40(+70)"
 ev=$(rcli XREVRANGE zm:events + - COUNT 1 | sed -n 3p)
-is "$(printf '%s' "$ev" | python3 -c 'import json,sys; e=json.load(sys.stdin); print(e["user"], e["host"], len(e["user_hosts"]), len(set(e["user_hosts"])), all(h.startswith("198.51.") and h.endswith(".7") for h in e["user_hosts"]))')" \
-    "$UK 198.51.46.7 32 32 True" \
-    "the event names the login, the host, and 32 distinct addresses the login was used from"
+is "$(printf '%s' "$ev" | python3 -c '
+import json, sys
+e = json.load(sys.stdin)
+h = e["user_hosts"]
+print(e["user"], e["host"], len(h), len(set(h)), "192.0.2.253" in h,
+      all(x.startswith("198.51.") and x.endswith(".7") for x in h if x != "192.0.2.253"))')" \
+    "$UK 198.51.46.7 33 33 True True" \
+    "the event names the login, the host, the 32 addresses kept and the one well-formed injected field, none of the malformed"
 zmc "raw client: B refuses the login at MAIL FROM from a fresh address, within 3 s" <<EOF
 ${P[1]} until-refused-mail 203.0.113.201 login=$L qid=S47 within=3 text='$Q'
 EOF
@@ -121,8 +135,8 @@ rt_stop A B
 
 rlog_has B "$(dl S5 'action=tempfail host=198\.51\.5\.7 user=user:sam@example\.net score=50 reasons=user\.networks=5/4\(\+50\) rcpts=1')" \
     "B: S5 deferred, reasons=user.networks=5/4(+50)"
-rlog_has A "$(dl S46 'action=quarantine host=198\.51\.46\.7 user=user:sam@example\.net score=120 reasons=user\.networks=32/4\(\+50\),user\.refused=41/40\(\+70\) rcpts=1')" \
-    "A: S46 quarantined the login, reasons=user.networks=32/4(+50),user.refused=41/40(+70)"
+rlog_has A "$(dl S46 'action=quarantine host=198\.51\.46\.7 user=user:sam@example\.net score=120 reasons=user\.networks=38/4\(\+50\),user\.refused=41/40\(\+70\) rcpts=1')" \
+    "A: S46 quarantined the login, reasons=user.networks=38/4(+50),user.refused=41/40(+70)"
 if [ -n "$slast" ]; then
     rlog_has B "$(dl "$slast" 'action=reject host=203\.0\.113\.201 user=user:sam@example\.net score=0 reasons=quarantined rcpts=0 stage=mail blocked=user:sam@example\.net')" \
         "B: $slast refused at MAIL from a fresh address, blocked=user:sam@example.net"

@@ -66,7 +66,8 @@ The population (S = --seconds, default 30, the length of the replay):
              500 (posts of a real list come hours apart); it relays
              through the ISP behind one SASL login
   traveller  one customer's login used from home, the office and a phone
-             on the ISP's mobile range (three /24s), 9 messages
+             on the ISP's mobile range, each dual-stack (three /24s, three
+             IPv6 /48s: six networks), 12 messages
   smallbiz   a small business: ten staff behind one address, each with a
              login of their own, 24 messages
   household  an IPv6 household: its devices use three /64s of its /56,
@@ -420,25 +421,30 @@ class Plan:
             # it relays through the ISP behind one SASL login
             self.session(t, "list", ip, "lists." + dom, msgs, login="lists@" + dom)
 
-    def traveller(self, nmsg=9):
+    def traveller(self, nmsg=12):
         """one customer's login used from home, the office and a phone on
-        the ISP's mobile network within the hour: three networks"""
+        the ISP's mobile network within the hour, each place dual-stack:
+        three IPv4 /24s and three IPv6 /48s, six networks"""
         name = "%s%d" % (self.rng.choice(LAST), self.rng.randint(100, 199))
         # three /24s: the pool's, and the ISP's mobile range
         home = self.addr()
         office = next(a for a in self.pool if a.rsplit(".", 1)[0] != home.rsplit(".", 1)[0])
         self.pool.remove(office)
         phone = "198.19.200.%d" % self.rng.randint(2, 250)
+        v6 = ["2001:db8:700%d:%x::%x" % (n, self.rng.randint(1, 0xffff),
+                                         self.rng.randint(2, 0xffff)) for n in (1, 2, 3)]
         dom = "%s.%s" % (name, CUST)
-        self.generic.append('%s TXT "v=spf1 include:%s -all"' % (name, ISP_SPF))
+        self.generic.append('%s TXT "v=spf1 include:%s ip6:2001:db8:7000::/36 -all"'
+                            % (name, ISP_SPF))
         self.cust_domains.append(dom)
         login = "%s@%s" % (self.rng.choice(FIRST), dom)
         places = [(home, "home." + dom), (office, "ws12.office." + dom),
-                  (phone, "localhost.localdomain")]
+                  (phone, "localhost.localdomain"), (v6[0], "home." + dom),
+                  (v6[1], "ws12.office." + dom), (v6[2], "localhost.localdomain")]
         for ip, _ in places:
             self.hosts["traveller"].append(ip)
         for k, t in enumerate(sorted(self.rng.uniform(0, self.S) for _ in range(nmsg))):
-            ip, helo = places[k % 3]
+            ip, helo = places[k % len(places)]
             rcpts = [self.common_rcpt() for _ in range(self.rng.randint(1, 2))]
             body = self.body("there", "Travel note %d" % k)
             self.session(t, "traveller", ip, helo,
@@ -1002,6 +1008,10 @@ def report(args):
     helos = {}
     for se in pop["sessions"]:
         helos.setdefault(se["host"], se["helo"])
+    expected = {(se["role"], hostkey(se["actor"])) for se in pop["sessions"]
+                if se["role"] in ROLES_ZOMBIE}
+    for role, actor in sorted(expected - set(byactor)):
+        check(False, "zombie %s %s: its messages were replayed" % (role, actor))
     for role in ROLES_ZOMBIE:
         for (ro, actor), rs in byactor.items():
             if ro != role:

@@ -116,7 +116,7 @@ config_signal_defaults(void **state)
 	assert_int_equal(s->refused_points, 70);
 	assert_int_equal(s->host_logins_per_window, 15);
 	assert_int_equal(s->host_logins_points, 50);
-	assert_int_equal(s->user_networks_per_window, 4);
+	assert_int_equal(s->user_networks_per_window, 6);
 	assert_int_equal(s->user_networks_points, 50);
 	assert_int_equal(s->user_networks_ipv4_prefix, 24);
 	assert_int_equal(s->user_networks_ipv6_prefix, 48);
@@ -532,6 +532,9 @@ config_errors_name_file_line_option_and_reason(void **state)
 		    "\"NETWORK/LEN SIZE\" with SIZE from LEN to the address length" },
 		{ "delegated_prefixes = { \"192.0.2.0/24 33\" }\n",
 		    "1: delegated_prefixes: \"192.0.2.0/24 33\" is not "
+		    "\"NETWORK/LEN SIZE\" with SIZE from LEN to the address length" },
+		{ "delegated_prefixes = { \"::/0 0\" }\n",
+		    "1: delegated_prefixes: \"::/0 0\" is not "
 		    "\"NETWORK/LEN SIZE\" with SIZE from LEN to the address length" },
 		{ "delegated_prefixes = { \"2001:db8::1 56\" }\n",
 		    "1: delegated_prefixes: \"2001:db8::1 56\" is not "

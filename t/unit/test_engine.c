@@ -288,7 +288,31 @@ engine_counts_a_delegated_prefix_and_quarantines_it(void **state)
 
 		engine_check_mail(f->engine, &m, &d);
 	}
+	assert_int_equal(d.verdict, VERDICT_ACCEPT);
 	assert_null(d.blocked);
+}
+
+static void
+engine_scores_a_prefix_over_its_window_limits(void **state)
+{
+	struct fixture *f = *state;
+	struct engine_decision d;
+	char host[48], why[256];
+	int i;
+
+	/* Seven /64s of one /56 within a minute, each under its own limit
+	 * of 3: the prefix's is 3 x prefix_rate_factor 2. */
+	for (i = 0; i < 7; i++) {
+		struct engine_message m = { .host = host,
+		    .prefix = "2001:db8:0:300::/56", .rcpts = 1 };
+
+		snprintf(host, sizeof(host), "2001:db8:0:3%02x::/64", i);
+		engine_decide(f->engine, &m, &d);
+		assert_int_equal(d.verdict, i < 6 ? VERDICT_ACCEPT
+		    : VERDICT_TEMPFAIL);
+	}
+	assert_string_equal(score_explain(&d.score, why, sizeof(why)),
+	    "prefix.msgs1m=7/6(+60)");
 }
 
 static void
@@ -378,6 +402,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    engine_quarantines_a_login_refused_from_many_hosts, setup_spread,
 		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    engine_scores_a_prefix_over_its_window_limits, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    engine_monitor_mode_reports_and_accepts, setup_monitor,
 		    teardown),

@@ -180,11 +180,46 @@ store_mem_keeps_a_retrying_quarantined_host(void **state)
 	store_free(st);
 }
 
+/* A subject's distinct values: kept up to its cap, counted within the
+ * observation's window, a new one only with a message. */
+static uint32_t
+seen(struct store *st, uint32_t value, time_t now, int32_t m)
+{
+	struct store_observation obs = { .window_s = 600, .bulk_window_s = 600 };
+	struct store_subject s = { .key = "user:amy", .has_value = true,
+	    .value = value, .value_cap = 3 };
+
+	assert_int_equal(st->ops->rate_update(st, &s, 1, &now, m, m, &obs),
+	    STORE_OK);
+	assert_true(obs.answered);
+	return s.values;
+}
+
+static void
+store_mem_counts_distinct_values_up_to_the_cap(void **state)
+{
+	struct store *st = store_mem_new(specs, 2, 100, 600);
+
+	(void)state;
+	assert_non_null(st);
+	assert_int_equal(seen(st, 1, 1000, 1), 1);
+	assert_int_equal(seen(st, 1, 1010, 1), 1);	/* not new */
+	assert_int_equal(seen(st, 2, 1020, 1), 2);
+	assert_int_equal(seen(st, 3, 1030, 1), 3);
+	assert_int_equal(seen(st, 4, 1040, 1), 3);	/* past the cap */
+	assert_int_equal(seen(st, 5, 1050, 0), 3);	/* no message: not kept */
+	/* Value 1, last seen at 1010, slides out at 1610; the others after. */
+	assert_int_equal(seen(st, 9, 1615, 1), 3);
+	assert_int_equal(seen(st, 9, 1700, 1), 1);
+	store_free(st);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(store_mem_counts_each_key_in_every_window),
+		cmocka_unit_test(store_mem_counts_distinct_values_up_to_the_cap),
 		cmocka_unit_test(
 		    store_mem_quarantine_lasts_until_its_end_and_clears_counts),
 		cmocka_unit_test(store_mem_forgets_the_least_recently_used_when_full),
