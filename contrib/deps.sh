@@ -3,8 +3,9 @@
 #
 #   contrib/deps.sh build   what building needs
 #   contrib/deps.sh test    that, plus the test peers (redis-server,
-#                           rbldnsd, postfix, miltertest, python3) and
-#                           clang with libFuzzer (the fuzz targets)
+#                           rbldnsd, postfix, miltertest, python3, what a
+#                           private Sendmail needs) and clang with
+#                           libFuzzer (the fuzz targets)
 #   contrib/deps.sh fuzz    what building the fuzz targets needs
 # Installs only what is missing; needs root (or sudo) when something is.
 set -euo pipefail
@@ -13,8 +14,13 @@ build_pkgs=(autoconf automake make gcc pkg-config libmilter-dev
     libconfuse-dev libhiredis-dev libspf2-dev libunbound-dev libjansson-dev
     libssl-dev libcmocka-dev)
 fuzz_pkgs=(clang libclang-rt-14-dev)
+# The Sendmail tests unpack Debian's sendmail-bin privately (never
+# installed: it would replace Postfix); these are what it needs to run,
+# and the SASL plugins its AUTH test uses.
+sendmail_run_pkgs=(m4 libdb5.3 libldap-2.5-0 libnsl2 libsasl2-2
+    libsasl2-modules libsasl2-modules-db)
 test_pkgs=(redis-server rbldnsd postfix miltertest python3 perl procps
-    "${fuzz_pkgs[@]}")
+    "${sendmail_run_pkgs[@]}" "${fuzz_pkgs[@]}")
 
 case ${1:-build} in
 build) want=("${build_pkgs[@]}") ;;

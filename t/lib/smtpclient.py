@@ -1,15 +1,19 @@
 #!/usr/bin/env python3
 """Test SMTP client: one session that poses as a customer through XCLIENT.
 
-    smtpclient.py --port PORT --addr ADDR [--count N] [--label L]
-                  [--from SENDER] [--to RCPT[,RCPT...]] [--host 127.0.0.1]
-                  [--login LOGIN] [--keep-going]
+    smtpclient.py --port PORT (--addr ADDR | --bind ADDR) [--count N]
+                  [--label L] [--from SENDER] [--to RCPT[,RCPT...]]
+                  [--host 127.0.0.1] [--login LOGIN] [--helo NAME]
+                  [--auth USER:PASSWORD] [--keep-going]
 
 Connects to HOST:PORT (loopback only), EHLO, XCLIENT ADDR=<ADDR>
 NAME=[UNAVAILABLE] (ADDR an IPv4 or IPv6 address; the IPV6: prefix is
 added; with --login also LOGIN=<LOGIN>, the SASL login Postfix then passes
 to milters as {auth_authen}), EHLO again as the protocol requires, then
-sends N messages in the same session.  Prints one line per message:
+sends N messages in the same session.  With --bind instead of --addr (an
+MTA without XCLIENT, such as Sendmail) the client connects from ADDR, a
+loopback address such as 127.0.0.7, and presents no XCLIENT.  --auth
+authenticates with SMTP AUTH (PLAIN or LOGIN) before the messages.  Prints one line per message:
 
     LABEL-SEQ STAGE CODE TEXT
 
@@ -37,11 +41,36 @@ def text(resp):
     return " ".join(resp.splitlines())
 
 
+class SetupError(Exception):
+    pass
+
+
+def xclient(s, a):
+    """present the customer's address (and login) with XCLIENT"""
+    if not s.has_extn("xclient"):
+        raise SetupError("EHLO: no XCLIENT offered")
+    addr = a.addr
+    if ":" in addr and not addr.upper().startswith("IPV6:"):
+        addr = "IPV6:" + addr
+    args = "ADDR=%s NAME=[UNAVAILABLE]" % addr
+    if a.login:
+        args += " LOGIN=%s" % a.login
+    code, resp = s.docmd("XCLIENT", args)
+    if code != 220:
+        raise SetupError("XCLIENT %d %s" % (code, text(resp)))
+    # XCLIENT resets the session: the server greets again, EHLO anew
+    code, resp = s.ehlo()
+    if code != 250:
+        raise SetupError("EHLO after XCLIENT %d %s" % (code, text(resp)))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--port", type=int, required=True)
-    ap.add_argument("--addr", required=True, help="XCLIENT customer address")
+    who = ap.add_mutually_exclusive_group(required=True)
+    who.add_argument("--addr", help="XCLIENT customer address")
+    who.add_argument("--bind", help="connect from this loopback address")
     ap.add_argument("--count", type=int, default=1)
     ap.add_argument("--label", default="msg")
     ap.add_argument("--from", dest="sender", default="sender@customer.example")
@@ -49,6 +78,7 @@ def main():
     ap.add_argument("--helo", default="customer-pc.example")
     ap.add_argument("--timeout", type=float, default=30)
     ap.add_argument("--login", help="XCLIENT LOGIN= (a SASL login)")
+    ap.add_argument("--auth", help="SMTP AUTH as USER:PASSWORD")
     ap.add_argument("--keep-going", action="store_true",
                     help="past refused recipients")
     a = ap.parse_args()
@@ -56,32 +86,22 @@ def main():
         sys.exit("smtpclient.py: loopback only")
     rcpts = [r for r in a.to.split(",") if r]
 
+    if a.bind is not None and not a.bind.startswith("127."):
+        sys.exit("smtpclient.py: --bind: loopback only")
     try:
         s = smtplib.SMTP(a.host, a.port, local_hostname=a.helo,
-                         timeout=a.timeout)
+                         timeout=a.timeout,
+                         source_address=(a.bind, 0) if a.bind else None)
         code, resp = s.ehlo()
-        if code != 250 or not s.has_extn("xclient"):
-            sys.stderr.write("smtpclient.py: EHLO %d %s (XCLIENT %s)\n"
-                             % (code, text(resp), s.has_extn("xclient")))
+        if a.bind is not None and code != 250:
+            sys.stderr.write("smtpclient.py: EHLO %d %s\n" % (code, text(resp)))
             return 2
-        addr = a.addr
-        if ":" in addr and not addr.upper().startswith("IPV6:"):
-            addr = "IPV6:" + addr
-        args = "ADDR=%s NAME=[UNAVAILABLE]" % addr
-        if a.login:
-            args += " LOGIN=%s" % a.login
-        code, resp = s.docmd("XCLIENT", args)
-        if code != 220:
-            sys.stderr.write("smtpclient.py: XCLIENT %d %s\n"
-                             % (code, text(resp)))
-            return 2
-        # XCLIENT resets the session: the server greets again, EHLO anew
-        code, resp = s.ehlo()
-        if code != 250:
-            sys.stderr.write("smtpclient.py: EHLO after XCLIENT %d %s\n"
-                             % (code, text(resp)))
-            return 2
-    except (OSError, smtplib.SMTPException) as e:
+        if a.bind is None:
+            xclient(s, a)
+        if a.auth:
+            user, _, password = a.auth.partition(":")
+            s.login(user, password)
+    except (OSError, smtplib.SMTPException, SetupError) as e:
         sys.stderr.write("smtpclient.py: set-up failed: %s\n" % e)
         return 2
 
