@@ -3,6 +3,7 @@
 #
 #   contrib/bench/redis-cost.sh [HOSTS] [MSGS_PER_HOST] [RCPTS]
 #                                            (default 100000 1 1)
+#   ZM_BUSY_ONLY=1 contrib/bench/redis-cost.sh   the busy-host runs only
 #
 # Starts a private redis-server and the milter (Redis store, default
 # signals: body fingerprints, sender and recipient domains) on free
@@ -18,7 +19,13 @@
 # login per host (zm-load -u), and IPv6 clients, each with a /56 of its
 # own, counted at their /64 and at their delegated /56: per run, round
 # trips, commands and EVALSHAs per message, Redis CPU per message, and the
-# bytes each kind of key costs.
+# bytes each kind of key costs.  Last, busy hosts: 1 host, then 50, each
+# with its zm:rate key filled beforehand as a host busy for a day leaves
+# it (every bucket of the default windows live, the observation caps full:
+# 6 sender domains, 301 recipient domains, 256 bodies), sending 4000
+# messages in all (20 connections of 200 messages, every verdict an
+# accept: thresholds off); reported per call: EVALSHA and HGETALL from
+# commandstats, Redis CPU per message, and MEMORY USAGE of a busy key.
 # Nothing leaves loopback.  Needs redis-server and a build.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -50,6 +57,7 @@ run() {
     last=$name
     shift
     cli FLUSHALL >/dev/null
+    [ -n "${prefill:-}" ] && $prefill
     {
         echo "socket = \"inet:$mport@127.0.0.1\""
         echo "redis = \"127.0.0.1:$rport\""
@@ -63,8 +71,9 @@ run() {
     cli CONFIG RESETSTAT >/dev/null
     mem0=$(info memory used_memory)
     cpu0=$(cpu)
-    "$load" -s "127.0.0.1:$mport" -c 50 -n "$hosts" -m "$per_host" \
-        -r "$rcpts" -b 2000 -p "$hosts" -q $load_opts
+    "$load" -s "127.0.0.1:$mport" -c "${run_conns:-50}" -n "${run_n:-$hosts}" \
+        -m "${run_m:-$per_host}" -r "$rcpts" -b 2000 -p "${run_p:-$hosts}" -q \
+        $load_opts
     cpu1=$(cpu)
     mem1=$(info memory used_memory)
     keys=$(cli DBSIZE)
@@ -84,6 +93,7 @@ per_msg() {
         'BEGIN { printf "%.2f round trips, %.2f commands, %.2f EVALSHA, %.1f us Redis CPU per message", t / m, c / m, e / m, 1e6 * (b - a) / m }'
 }
 
+if [ -z "${ZM_BUSY_ONLY:-}" ]; then
 msgs=$((hosts * per_host))
 echo "messages:            $msgs from $hosts hosts ($per_host each, $rcpts recipient(s), 2000-byte bodies)"
 # Per tracked host: the body's count per host is kept (bulk_host_recipients),
@@ -110,3 +120,48 @@ load_opts=-6
 run ipv6 'bulk_hosts = 0'
 echo "IPv6, a /56 each:    $(per_msg)"
 echo "per delegated /56:   $(( (mem1 - mem0 - hostmem) / hosts )) bytes of used_memory ($((keys - hosts)) zm:rate:<prefix>/56 keys)"
+fi
+
+# --- busy hosts ---------------------------------------------------------
+# fill_busy N: the zm:rate keys of zm-load's hosts 0..N-1 as a day of
+# traffic leaves them, on Redis's clock (the default windows: 1m of 6
+# buckets, 1h of 12, 24h of 24; minutes modulo 4096 as the script keeps
+# them)
+fill_busy() {
+    local now
+    now=$(cli TIME | head -1)
+    python3 - "$now" "$busy_n" <<'PY' | cli >/dev/null
+import sys
+now, n = int(sys.argv[1]), int(sys.argv[2])
+minute = now // 60 % 4096
+for i in range(n):
+    key = "zm:rate:198.%d.%d.%d" % (18 + (i >> 16 & 1), i >> 8 & 255, i & 255)
+    f = []
+    for letter, width, nb in (("a", 10, 6), ("b", 300, 12), ("c", 3600, 24)):
+        s = now // width
+        for k in range(nb):
+            f += ["%s%d" % (letter, (s - k) % nb), "%d:1:1" % (s - k)]
+    f += sum([["F%06x" % (0xf00000 + j), str(minute)] for j in range(6)], [])
+    f += sum([["R%06x" % (0xe00000 + j), str(minute)] for j in range(301)], [])
+    f += sum([["B%06x" % (0xd00000 + j), str(4096 + minute)] for j in range(256)], [])
+    print("HSET " + key + " " + " ".join(f))
+    print("EXPIRE %s 90000" % key)
+PY
+}
+busy_conf=('threshold_tag = 0' 'threshold_tempfail = 0' 'threshold_reject = 0'
+    'threshold_quarantine = 0' 'bulk_hosts = 0')
+per_call() { # COMMAND: its usec_per_call in the last run's commandstats
+    sed -n "s/^cmdstat_$1:.*usec_per_call=\([0-9.]*\).*/\1/p" "$dir/$last.stats"
+}
+load_opts=
+for busy_n in 1 50; do
+    prefill=fill_busy run_conns=20 run_n=20 run_m=200 run_p=$busy_n
+    msgs=4000
+    run "busy$busy_n" "${busy_conf[@]}"
+    echo "busy, $busy_n host(s):  $(per_msg); EVALSHA $(per_call evalsha) us, HGETALL $(per_call hgetall) us per call"
+done
+prefill=
+busy_n=1
+cli FLUSHALL >/dev/null
+fill_busy
+echo "busy host key:       $(cli MEMORY USAGE zm:rate:198.18.0.0) bytes (MEMORY USAGE), $(cli HLEN zm:rate:198.18.0.0) fields"
