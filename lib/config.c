@@ -277,6 +277,17 @@ error_func(cfg_t *cfg, const char *fmt, va_list ap)
 	}
 }
 
+/* A list or section given more than max times: say so, as "OPTION: more
+ * than MAX WHAT".  True if it was. */
+static bool
+too_many(cfg_t *cfg, cfg_opt_t *opt, unsigned max, const char *what)
+{
+	if (cfg_opt_size(opt) <= max)
+		return false;
+	cfg_error(cfg, "%s: more than %u %s", opt->name, max, what);
+	return true;
+}
+
 static int
 validate_int(cfg_t *cfg, cfg_opt_t *opt)
 {
@@ -368,11 +379,8 @@ validate_delegations(cfg_t *cfg, cfg_opt_t *opt)
 	struct config_delegation d;
 	unsigned i;
 
-	if (cfg_opt_size(opt) > CONFIG_DELEGATIONS_MAX) {
-		cfg_error(cfg, "%s: more than %d ranges", opt->name,
-		    CONFIG_DELEGATIONS_MAX);
+	if (too_many(cfg, opt, CONFIG_DELEGATIONS_MAX, "ranges"))
 		return -1;
-	}
 	for (i = 0; i < cfg_opt_size(opt); i++) {
 		if (!parse_delegation(cfg_opt_getnstr(opt, i), &d)) {
 			cfg_error(cfg, "%s: \"%s\" is not \"NETWORK/LEN SIZE\" "
@@ -447,10 +455,8 @@ validate_window(cfg_t *cfg, cfg_opt_t *opt)
 	const char *name = cfg_title(w);
 	long length = cfg_getint(w, "length"), buckets = cfg_getint(w, "buckets");
 
-	if (cfg_opt_size(opt) > CONFIG_WINDOWS_MAX) {
-		cfg_error(cfg, "window: more than %d windows", CONFIG_WINDOWS_MAX);
+	if (too_many(cfg, opt, CONFIG_WINDOWS_MAX, "windows"))
 		return -1;
-	}
 	if (name == NULL || name[0] == '\0' ||
 	    strlen(name) >= CONFIG_WINDOW_NAME_MAX ||
 	    strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -604,11 +610,8 @@ validate_codes(cfg_t *cfg, cfg_opt_t *opt)
 	char why[256];
 	unsigned i;
 
-	if (cfg_opt_size(opt) > DNSBL_CODES_MAX) {
-		cfg_error(cfg, "%s: more than %d codes", opt->name,
-		    DNSBL_CODES_MAX);
+	if (too_many(cfg, opt, DNSBL_CODES_MAX, "codes"))
 		return -1;
-	}
 	for (i = 0; i < cfg_opt_size(opt); i++) {
 		if (!dnsbl_parse_code(cfg_opt_getnstr(opt, i), &code, why,
 		    sizeof(why))) {
@@ -626,10 +629,8 @@ validate_dnsbl(cfg_t *cfg, cfg_opt_t *opt)
 	const char *name = cfg_title(z);
 	char probe[600];
 
-	if (cfg_opt_size(opt) > DNSBL_ZONES_MAX) {
-		cfg_error(cfg, "dnsbl: more than %d zones", DNSBL_ZONES_MAX);
+	if (too_many(cfg, opt, DNSBL_ZONES_MAX, "zones"))
 		return -1;
-	}
 	if (name == NULL || strlen(name) >= DNSBL_ZONE_MAX ||
 	    !dnsbl_domain_qname(name, "x", probe, sizeof(probe)) ||
 	    strchr(name, '_') != NULL) {
@@ -648,10 +649,8 @@ validate_forwarders(cfg_t *cfg, cfg_opt_t *opt)
 	unsigned i;
 	long port;
 
-	if (cfg_opt_size(opt) > 8) {
-		cfg_error(cfg, "%s: more than 8 forwarders", opt->name);
+	if (too_many(cfg, opt, 8, "forwarders"))
 		return -1;
-	}
 	for (i = 0; i < cfg_opt_size(opt); i++) {
 		snprintf(host, sizeof(host), "%s", cfg_opt_getnstr(opt, i));
 		port = 53;

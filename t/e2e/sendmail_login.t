@@ -23,14 +23,8 @@ zm_e2e_require m4 unshare perl
 
 QUAR_TEXT="E2E-SM-LOGIN quarantined: see https://support.zm-test.example/zombie"
 
-fail_setup() {
-    diag "$1"
-    [ -f "$T/milter.log" ] && diag "milter log:" && diag "$(cat "$T/milter.log")"
-    zm_sendmail_diag
-    exit 1
-}
 
-zm_sink_start || fail_setup "smtp-sink did not start"
+zm_sink_start || zm_sm_fail_setup "smtp-sink did not start"
 MP=$(zm_free_port)
 zm_milter_conf "$T/zm.conf" "$MP" \
     'exempt = {}' \
@@ -44,9 +38,9 @@ zm_milter_conf "$T/zm.conf" "$MP" \
     'quarantine_time = 600' \
     'support_url = "https://support.zm-test.example/zombie"' \
     'reply_quarantine = "E2E-SM-LOGIN quarantined: see %u"'
-zm_start_milter "$T/zm.conf" || fail_setup "milter did not start"
+zm_start_milter "$T/zm.conf" || zm_sm_fail_setup "milter did not start"
 ZM_SM_SASL_USERS="anna:s3cret bob:pw2" zm_sendmail_start "$MP" ||
-    fail_setup "sendmail did not start"
+    zm_sm_fail_setup "sendmail did not start"
 
 for n in 1 2 3 4; do
     zm_sm_send "a$n" "127.0.0.1$n" 1 --auth anna:s3cret

@@ -18,17 +18,12 @@
 
 zm_e2e_require m4 unshare
 
-fail_setup() {
-    diag "$1"
-    zm_sendmail_diag
-    exit 1
-}
 
-zm_sink_start || fail_setup "smtp-sink did not start"
+zm_sink_start || zm_sm_fail_setup "smtp-sink did not start"
 MP=$(zm_free_port)
 
 # --- F=T: deferred --------------------------------------------------------------
-zm_sendmail_start "$MP" || fail_setup "sendmail (F=T) did not start"
+zm_sendmail_start "$MP" || zm_sm_fail_setup "sendmail (F=T) did not start"
 zm_sm_send d1 127.0.0.5 2
 st=$(zm_stages d1)
 like "$st" '^[a-z]+:4[0-9][0-9] [a-z]+:4[0-9][0-9]$' "F=T, no milter: both messages deferred with a 4xx ($st)"
@@ -38,13 +33,13 @@ is "$(zm_sm_queue_count)" 0 "nothing was queued: the client keeps the message"
 zm_sendmail_stop
 
 # --- without F=T: accepted unchecked ----------------------------------------------
-ZM_SM_NO_TEMPFAIL=1 zm_sendmail_start "$MP" || fail_setup "sendmail (no F=) did not start"
+ZM_SM_NO_TEMPFAIL=1 zm_sendmail_start "$MP" || zm_sm_fail_setup "sendmail (no F=) did not start"
 is "$(grep '^Xzombie-milter' "$ZM_SM_DIR/sendmail.cf" | grep -c 'F=T')" 0 "its milter line has no F=T"
 zm_sm_send a1 127.0.0.5 2
 
 # --- the milter comes back ----------------------------------------------------------
 zm_milter_conf "$T/zm.conf" "$MP" 'exempt = {}'
-zm_start_milter "$T/zm.conf" || fail_setup "milter did not start"
+zm_start_milter "$T/zm.conf" || zm_sm_fail_setup "milter did not start"
 zm_sm_send m1 127.0.0.6 1
 is "$(zm_stages a1)" "eom:250 eom:250" "no F=T, no milter: both messages delivered unchecked"
 is "$(zm_stages m1)" "eom:250" "the milter back: the next message is delivered"

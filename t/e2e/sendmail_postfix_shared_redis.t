@@ -21,13 +21,6 @@ zm_e2e_require m4 unshare redis-server redis-cli
 
 REJ_TEXT="E2E-SHARED refused: too much mail; see https://support.zm-test.example/zombie"
 
-fail_setup() {
-    diag "$1"
-    for f in "$T"/milter*.log; do [ -f "$f" ] && diag "$f:" && diag "$(cat "$f")"; done
-    zm_sendmail_diag
-    zm_postfix_diag
-    exit 1
-}
 
 milter_conf() { # FILE PORT RELAY
     local rl
@@ -48,14 +41,14 @@ milter_conf() { # FILE PORT RELAY
         "relay_name = \"$3\""
 }
 
-zm_redis_start || fail_setup "redis-server did not start"
-zm_e2e_rig || fail_setup "the Postfix rig did not start"
+zm_redis_start || zm_sm_fail_setup "redis-server did not start"
+zm_e2e_rig || zm_sm_fail_setup "the Postfix rig did not start"
 milter_conf "$T/P.conf" "$ZM_MILTER_PORT" relay-postfix
-zm_start_named P "$T/P.conf" || fail_setup "milter P did not start"
+zm_start_named P "$T/P.conf" || zm_sm_fail_setup "milter P did not start"
 SP=$(zm_free_port)
 milter_conf "$T/S.conf" "$SP" relay-sendmail
-zm_start_named S "$T/S.conf" || fail_setup "milter S did not start"
-zm_sendmail_start "$SP" || fail_setup "sendmail did not start"
+zm_start_named S "$T/S.conf" || zm_sm_fail_setup "milter S did not start"
+zm_sendmail_start "$SP" || zm_sm_fail_setup "sendmail did not start"
 
 H=127.0.0.20
 zm_send p1 "$H" 2

@@ -28,6 +28,9 @@
 #                             $T/replies as zm_send does
 #   zm_sm_queue_count         messages in the private queue
 #   zm_sendmail_diag          the SMTP traffic log and the queue, with diag
+#   zm_sm_fail_setup MSG      a set-up step failed: MSG, the milters' logs
+#                             ($T/*.log), Sendmail's (and a running private
+#                             Postfix's) diagnosis, exit 1
 #
 # Pitfalls handled here (see the issue that brought it): the binary is
 # setgid, so the loader would ignore LD_LIBRARY_PATH (the extracted
@@ -218,4 +221,15 @@ zm_sendmail_diag() {
     diag "--- sendmail start-up output:"
     diag "$(cat "$ZM_SM_DIR/start.out" 2>/dev/null)"
     diag "--- sendmail queue: $(zm_sm_queue_count) messages"
+}
+
+zm_sm_fail_setup() {
+    local f
+    diag "$1"
+    for f in "$T"/*.log; do
+        [ -f "$f" ] && diag "$f:" && diag "$(cat "$f")"
+    done
+    zm_sendmail_diag
+    [ -f "${ZM_PF_CONF:-}/main.cf" ] && zm_postfix_diag
+    exit 1
 }
