@@ -13,6 +13,7 @@
 typedef void (*hup_fn)(void);
 
 static _Atomic(hup_fn) hup_handler;
+static _Atomic(hup_fn) stop_handler;
 
 void
 hup_set_handler(void (*handler)(void))
@@ -20,10 +21,17 @@ hup_set_handler(void (*handler)(void))
 	atomic_store(&hup_handler, handler);
 }
 
+void
+hup_set_stop_handler(void (*handler)(void))
+{
+	atomic_store(&stop_handler, handler);
+}
+
 /*
  * The sigwait() libmilter's signal thread calls.  sigwaitinfo() is
  * libc's own (and not this one), so the wait is the same; only SIGHUP is
- * kept from the caller when a handler is set.
+ * kept from the caller when a handler is set, and the stop handler runs
+ * before SIGTERM or SIGINT is handed on.
  */
 int
 sigwait(const sigset_t *set, int *sig)
@@ -43,6 +51,8 @@ sigwait(const sigset_t *set, int *sig)
 				handler();
 			continue;
 		}
+		if ((handler = atomic_load(&stop_handler)) != NULL)
+			handler();
 		*sig = s;
 		return 0;
 	}

@@ -10,6 +10,10 @@
  * to libmilter as before; SIGHUP calls the handler set here, in that
  * thread, and the wait goes on.  Nothing else in the daemon calls
  * sigwait().
+ *
+ * The stop handler runs in that thread before SIGTERM or SIGINT reaches
+ * libmilter: once libmilter stops, it serves no session again, so a
+ * message in progress must be finished (drained) while it still runs.
  */
 #ifndef ZM_HUP_H
 #define ZM_HUP_H
@@ -17,5 +21,8 @@
 /* Call handler on SIGHUP from now on (before smfi_main()); NULL: ignore
  * SIGHUP (once the stop began). */
 void hup_set_handler(void (*handler)(void));
+
+/* Call handler on SIGTERM or SIGINT, before libmilter stops (NULL: none). */
+void hup_set_stop_handler(void (*handler)(void));
 
 #endif

@@ -7,9 +7,11 @@
  * pid file, drops root, and builds the runtime (runtime.h) that serves
  * messages.  libmilter's smfi_main() blocks SIGTERM, SIGINT and SIGHUP in
  * every thread it starts and waits for them in one thread of its own:
- * SIGTERM and SIGINT stop the listener (it notices within about five
- * seconds) and smfi_main() returns; main() waits a little for open
- * connections to close, drops the runtime and exits 0.  SIGHUP never
+ * on SIGTERM and SIGINT that thread first drains (hup.h: new connections
+ * get no session, those open are waited for, 5 s at most, while
+ * libmilter still serves them), then libmilter stops the listener (it
+ * notices within about five seconds) and smfi_main() returns; main()
+ * checks that the connections are gone, drops the runtime and exits 0.  SIGHUP never
  * reaches libmilter (hup.h): it reloads the file, in that thread.  Those
  * signals are blocked here before any thread starts (the resolver's,
  * libunbound's, the DNSBL health check's), so every thread has that mask;
@@ -392,6 +394,17 @@ restart_only(const struct config *cfg, char *list, size_t len)
 }
 
 /*
+ * SIGTERM, SIGINT: before libmilter stops serving sessions, let those in
+ * progress finish (5 s at most); new ones get none.  Runs in libmilter's
+ * signal thread (hup.h); main() checks again once smfi_main() returns.
+ */
+static void
+drain_before_stop(void)
+{
+	(void)callbacks_drain(5000);
+}
+
+/*
  * SIGHUP: read the file again; if it is good, new messages are served by
  * it (runtime.h), else nothing changes.  Runs in libmilter's signal
  * thread (hup.h), never after the stop began.
@@ -499,6 +512,7 @@ main(int argc, char **argv)
 	rt = first_runtime(config_ref(cfg), true);
 	runtime_install(rt);
 	hup_set_handler(reload);
+	hup_set_stop_handler(drain_before_stop);
 	log_write(LOG_NOTICE, "starting: socket %s, mode %s, config %s, "
 	    "store %s", sock,
 	    cfg->mode == CONFIG_MODE_MONITOR ? "monitor" : "enforce",
@@ -506,6 +520,7 @@ main(int argc, char **argv)
 	    *cfg->redis != '\0' ? cfg->redis : "embedded");
 	rc = smfi_main();
 	hup_set_handler(NULL);		/* no reload once the stop began */
+	hup_set_stop_handler(NULL);
 	log_write(LOG_NOTICE, "stopping%s", rc == MI_SUCCESS ? "" : " on error");
 
 	if (*cfg->pid_file != '\0')
