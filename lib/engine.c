@@ -303,6 +303,14 @@ engine_decide(struct engine *e, const struct engine_message *m,
 	struct signal_facts f;
 
 	decision_init(d);
+	/* Whether the sender is quarantined was not known at MAIL FROM:
+	 * the message is what redis_fallback says, even if Redis counts it
+	 * now. */
+	if (m->block_unknown) {
+		d->fell_back = true;
+		snprintf(d->errstr, sizeof(d->errstr), "%s",
+		    "the quarantine check at MAIL FROM failed");
+	}
 	memset(&f, 0, sizeof(f));
 	f.rcpts = m->rcpts;
 	f.rejected = m->rejected;

@@ -62,6 +62,7 @@ struct engine_message {
 	const char *queue_id;	/* NULL if the MTA gave none */
 	const struct dnsbl_result *dnsbl;	/* finished DNSBL lookups */
 	size_t ndnsbl;
+	bool block_unknown;	/* engine_check_mail could not ask Redis */
 };
 
 struct engine_decision {

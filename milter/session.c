@@ -27,6 +27,7 @@ struct message {
 	char from[ADDRESS_MAX];		/* address_sender(); "" if none */
 	unsigned rcpts;
 	unsigned rejected;
+	bool block_unknown;		/* MAIL FROM's quarantine check failed */
 	struct domain_set domains;
 	struct fingerprint *fp;
 	size_t body_seen;
@@ -260,6 +261,7 @@ msg_facts(const struct session *s)
 	m.helo = s->helo[0] != '\0' ? s->helo : NULL;
 	m.mta_name = s->mta_name[0] != '\0' ? s->mta_name : NULL;
 	m.queue_id = s->msg.queue_id[0] != '\0' ? s->msg.queue_id : NULL;
+	m.block_unknown = s->msg.block_unknown;
 	return m;
 }
 
@@ -292,6 +294,7 @@ session_mail(struct session *s, const char *from, const char *login,
 	if (m.host == NULL && m.user == NULL)
 		return false;
 	engine_check_mail(env->engine, &m, d);
+	s->msg.block_unknown = d->fell_back;
 	return d->blocked != NULL;
 }
 

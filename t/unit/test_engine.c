@@ -2,7 +2,7 @@
  * The engine end to end, without an MTA: counting, verdicts, refused mail
  * not counted, quarantine and its expiry, monitor mode, SASL logins, abuse
  * spread over addresses (a login's networks and refusals, a host's logins,
- * a delegated IPv6 prefix).
+ * a delegated IPv6 prefix), a MAIL FROM that could not ask Redis.
  */
 #include "testutil.h"
 
@@ -362,6 +362,34 @@ engine_monitor_mode_reports_and_accepts(void **state)
 	assert_int_equal(d.would, VERDICT_QUARANTINE);
 }
 
+/* Redis could not say at MAIL FROM whether the sender is quarantined:
+ * the message is what redis_fallback says at end of message, however
+ * it is counted then. */
+static void
+engine_applies_the_fallback_when_mail_from_could_not_check(void **state)
+{
+	struct fixture *f = setup_with("redis_fallback = \"tempfail\"\n");
+	struct engine_message m = { .host = "192.0.2.9", .rcpts = 1 };
+	struct engine_decision d;
+
+	(void)state;
+	engine_decide(f->engine, &m, &d);
+	assert_int_equal(d.verdict, VERDICT_ACCEPT);
+	assert_false(d.fell_back);
+	m.block_unknown = true;
+	engine_decide(f->engine, &m, &d);
+	assert_int_equal(d.verdict, VERDICT_TEMPFAIL);
+	assert_true(d.fell_back);
+	assert_string_equal(d.errstr, "the quarantine check at MAIL FROM failed");
+	teardown((void **)&f);
+
+	f = setup_with("redis_fallback = \"accept\"\n");
+	engine_decide(f->engine, &m, &d);
+	assert_int_equal(d.verdict, VERDICT_ACCEPT);
+	assert_true(d.fell_back);
+	teardown((void **)&f);
+}
+
 static void
 engine_without_subjects_accepts(void **state)
 {
@@ -409,6 +437,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    engine_without_subjects_accepts, setup, teardown),
+		cmocka_unit_test(
+		    engine_applies_the_fallback_when_mail_from_could_not_check),
 	};
 
 	return cmocka_run_group_tests_name("engine", tests, NULL, NULL);
