@@ -101,6 +101,20 @@ struct store_subject {
  * count, if any.
  */
 #define STORE_RCPT_DOMAINS_MAX	100	/* recorded per message */
+
+/*
+ * Distinct domains and values are counted in generations of half the
+ * window (in whole minutes, at least one): one counts while it was last
+ * seen in the generation of now or the one before, so a count covers at
+ * least the last half window and at most the whole of it.  Both stores
+ * count so (lib/window.lua for Redis); the generation of time t is
+ * store_generation(t, window_s).
+ */
+static inline uint32_t
+store_generation(uint32_t t, unsigned window_s)
+{
+	return t / 60 / (window_s >= 120 ? window_s / 120 : 1);
+}
 #define STORE_BODIES_MAX	256	/* distinct bodies kept per host */
 
 struct store_observation {

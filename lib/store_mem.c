@@ -231,6 +231,21 @@ seen_count_of(struct seen_counts *n, char kind)
 	}
 }
 
+/* Is v past its window at now?  Domains and values count while they were
+ * last seen in this generation or the one before (store.h), as in Redis;
+ * bodies and refusals for their window from the first. */
+static bool
+seen_stale(const struct mem_seen *v, const struct store_observation *obs,
+    uint32_t now)
+{
+	if (v->kind == 'B')
+		return now - v->since >= obs->bulk_window_s;
+	if (v->kind == 'Z')
+		return now - v->since >= obs->window_s;
+	return store_generation(v->since, obs->window_s) + 1 <
+	    store_generation(now, obs->window_s);
+}
+
 /* Forget what slid out of its window; count what is left by kind. */
 static void
 seen_prune(struct mem_entry *e, const struct store_observation *obs,
@@ -242,8 +257,7 @@ seen_prune(struct mem_entry *e, const struct store_observation *obs,
 	memset(n, 0, sizeof(*n));
 	for (i = 0; i < e->nseen; i++) {
 		v = &e->seen[i];
-		if (now - v->since >= (v->kind == 'B' ? obs->bulk_window_s
-		    : obs->window_s))
+		if (seen_stale(v, obs, now))
 			continue;
 		*seen_count_of(n, v->kind) += 1;
 		e->seen[kept++] = *v;

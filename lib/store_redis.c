@@ -893,7 +893,9 @@ redis_block_find(struct store *st, const char *const keys[], size_t n,
 }
 
 /* The labels kept with a subject's distinct values (the script's
- * "D<hash>" fields: "minute label"), from HGETALL of its rate key. */
+ * "D<hash>" fields: "minute label"), from HGETALL of its rate key: those
+ * the script still counts at now, seen in this generation or the one
+ * before (store.h; it deletes the others as it sweeps, not at once). */
 struct labels {
 	size_t n;
 	char text[EVENT_HOSTS_MAX][STORE_LABEL_MAX];
@@ -901,9 +903,11 @@ struct labels {
 };
 
 static void
-labels_parse(const redisReply *r, struct labels *l)
+labels_parse(const redisReply *r, time_t now, unsigned window_s,
+    struct labels *l)
 {
 	const char *f, *v, *sp;
+	long minute, age;
 	size_t i, len;
 
 	l->n = 0;
@@ -922,7 +926,15 @@ labels_parse(const redisReply *r, struct labels *l)
 		    strspn(f + 1, "0123456789abcdef") != 6)
 			continue;
 		sp = v + strspn(v, "0123456789");
-		if (sp == v || *sp++ != ' ')
+		if (sp == v || sp - v > 4 || *sp++ != ' ')
+			continue;
+		/* minutes modulo 4096; one ahead of ours is Redis's clock */
+		minute = strtol(v, NULL, 10);
+		age = ((long)(now / 60 % 4096) - minute + 4096) % 4096;
+		if (age >= 2048)
+			age = 0;
+		if (store_generation((uint32_t)(now - age * 60), window_s) + 1 <
+		    store_generation((uint32_t)now, window_s))
 			continue;
 		len = r->element[i + 1]->len - (size_t)(sp - v);
 		if (len == 0 || len >= STORE_LABEL_MAX ||
@@ -1039,7 +1051,8 @@ redis_quarantine(struct store *st, const struct store_quarantine *q)
 	if ((c = exchange(rs, cmds, n, replies, deadline)) == NULL)
 		return STORE_ERROR;
 	for (k = 0; k < nread; k++)
-		labels_parse(replies[k], &labels[at[k]]);
+		labels_parse(replies[k], q->since,
+		    rs->cfg->sig.behaviour_window_s, &labels[at[k]]);
 	why = block_replies_error(cmds + nread, replies + nread, n - nread,
 	    text, sizeof(text));
 	free_replies(replies, n);

@@ -56,6 +56,14 @@ rcli() {
     redis-cli -h 127.0.0.1 -p "$ZM_REDIS_PORT" --raw "$@"
 }
 
+# zm_redis_window KEY [W]: "MSGS RCPTS", the counts of window W (a letter,
+# default a: the first window) in rate key KEY as lib/window.lua keeps them
+# in the window's head, field W = slot:msgs:rcpts[:bucket_msgs:bucket_rcpts]
+# (0 0 without one)
+zm_redis_window() {
+    rcli HGET "$1" "${2:-a}" | awk -F: '{ m = $2; r = $3 } END { print m + 0, r + 0 }'
+}
+
 zm_redis_milter_conf() {
     echo "redis = \"127.0.0.1:$ZM_REDIS_PORT\""
     echo 'redis_user = "zombie-milter"'

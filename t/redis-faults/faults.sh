@@ -220,17 +220,10 @@ rf_breaker() {
         "$name: breaker closed $closes time(s): '$addr: answering again'"
 }
 
-# messages counted in zm:rate:HOST, summed over the first window's ring
+# messages counted in zm:rate:HOST's first window
 rf_rate_msgs() {
-    rcli HGETALL "zm:rate:$1" | python3 -c '
-import sys
-w = sys.stdin.read().split("\n")
-n = 0
-for f, v in zip(w[0::2], w[1::2]):
-    p = v.split(":")
-    if f.startswith("a") and len(p) == 3:
-        n += int(p[1])
-print(n)'
+    set -- $(zm_redis_window "zm:rate:$1")
+    echo "$1"
 }
 
 # a window and thresholds: a message limit per minute, tempfail when

@@ -47,6 +47,23 @@ allowed "EXPIRE zm:events" EXPIRE zm:events 60
 allowed "PUBLISH zm:events" PUBLISH zm:events '{}'
 allowed "HDEL zm:rate:192.0.2.3" HDEL zm:rate:192.0.2.3 a0
 allowed "TTL zm:rate:192.0.2.3" TTL zm:rate:192.0.2.3
+# lib/window.lua itself, on every path: a new key (EXISTS), its second
+# message (HGETALL), the head moving on (HMGET of the ring), a take-back
+# (HGET), two generations later (HSCAN, HDEL)
+wsha=$(U SCRIPT LOAD "$(cat "$ZM_TOP/lib/window.lua")")
+like "$wsha" '^[0-9a-f]{40}$' "restricted user may: SCRIPT LOAD lib/window.lua"
+t0=$(rcli TIME | head -1)
+wcall() {	# wcall DESC MSGS RCPTS TIME FIELD...
+    local desc=$1 dm=$2 dr=$3 t=$4
+    shift 4
+    allowed "lib/window.lua: $desc" EVALSHA "$wsha" 1 zm:rate:192.0.2.4 "$dm" "$dr" "$t" \
+        90000 2 10 6 300 12 3600 3600 6 301 256 32 0 "$@"
+}
+wcall "a new key" 1 1 "$t0" F000001 R000001 B000001 D000001=192.0.2.4
+wcall "its second message" 1 2 "$((t0 + 20))" F000001 R000002 B000002
+wcall "a take-back" -1 -2 "$((t0 + 20))" B000002
+wcall "two generations on, a sweep" 1 1 "$((t0 + 7300))" R000003
+is "$(rcli HEXISTS zm:rate:192.0.2.4 R000001)" 0 "that sweep deleted a domain gone from the counts"
 allowed "PFADD zm:fp:00" PFADD zm:fp:00 192.0.2.3
 allowed "PFCOUNT zm:fp:00" PFCOUNT zm:fp:00
 

@@ -116,7 +116,7 @@ ok "$( [ "$ttl" -ge 295 ] 2>/dev/null; echo $?)" "zm:rate:192.0.2.41 TTL covers 
 
 h1keys=$(printf '%s\n' "$keys" | grep -c "^zm:rate:user:=$H1\$")
 is "$h1keys" 1 "the hostile login from three hosts made exactly one key zm:rate:user:=<hex>"
-is "$(rsum "zm:rate:user:=$H1" a)" "3 3" "that key counts its three messages"
+is "$(zm_redis_window "zm:rate:user:=$H1" a)" "3 3" "that key counts its three messages"
 is "$(printf '%s\n' "$keys" | grep -c '^zm:rate:user:')" 4 "four user rate keys for the four logins not quarantined"
 users=$(redis-cli -h 127.0.0.1 -p "$ZM_REDIS_PORT" --json XRANGE zm:events - + |
     python3 -c 'import json,sys; print(" ".join(str(json.loads(e[1][1]).get("user")) for e in json.load(sys.stdin)))')

@@ -1,7 +1,8 @@
 #!/bin/bash
-# Counts live in Redis: after N messages from a host, HGETALL
-# zm:rate:<host> holds fields "<w><i>" = "slot:msgs:rcpts" whose msgs sum
-# (per window) is N and rcpts sum the recipients sent; a refused
+# Counts live in Redis: after N messages from a host, zm:rate:<host>
+# holds per window w a head "<w>" = "slot:msgs:rcpts[:bucket]" whose msgs
+# are N and rcpts the recipients sent, and a ring "<w><i>" of earlier
+# buckets; a refused
 # (tempfailed) message is not counted, so the sums stay and its retry
 # sees the same count; the key's TTL is between the longest window and
 # that + length/buckets; with a SASL login, zm:rate:user:<login> counts
@@ -20,23 +21,33 @@ rt_start M \
 PM=${rt_port[M]}
 H=192.0.2.70
 
-# fields_ok KEY: every window field (lower case) is a0..a5 (window 1m, 10 s buckets) or b0..b9
-# (window 10m, 60 s buckets), every value slot:msgs:rcpts with slot the
-# bucket's number (unix time / bucket length) within the window, and the
-# field's index that slot modulo the window's buckets
+# fields_ok KEY: the window fields (lower case) are the heads a (window
+# 1m, 10 s buckets) and b (window 10m, 60 s buckets), each
+# slot:msgs:rcpts[:bucket_msgs:bucket_rcpts] with slot the bucket's number
+# (unix time / bucket length) of the last message, and the ring a0..a5 /
+# b0..b9 of earlier buckets, slot:msgs:rcpts with slot within the window
+# before the head's and the field's index that slot modulo the window's
+# buckets; "o", "q" (and "x") belong to the observations
 fields_ok() {
     rhash "$1" | awk -F= -v now="$(rcli TIME | head -1)" '
-        $1 ~ /^[A-Z]/ { next }	# observations: obs_ok
-        { n++ }
+        $1 ~ /^[A-Z]/ || $1 ~ /^[oqx]$/ { next }	# observations: obs_ok
+        { n++; w = substr($1, 1, 1); split($2, v, ":") }
+        w == "a" { bl = 10; nb = 6 }
+        w == "b" { bl = 60; nb = 10 }
+        w != "a" && w != "b" { bad = bad " " $0; next }
+        $1 ~ /^[ab]$/ && $2 ~ /^[0-9]+:[0-9]+:[0-9]+(:[0-9]+:[0-9]+)?$/ {
+            heads++
+            if (v[1] > int(now / bl) || v[1] < int(now / bl) - 1)
+                bad = bad " " $0
+            next
+        }
         $1 !~ /^[ab][0-9]+$/ || $2 !~ /^[0-9]+:[0-9]+:[0-9]+$/ { bad = bad " " $0; next }
         {
-            w = substr($1, 1, 1); i = substr($1, 2) + 0; split($2, v, ":")
-            bl = (w == "a") ? 10 : 60; nb = (w == "a") ? 6 : 10
-            cur = int(now / bl)
-            if (i >= nb || v[1] > cur || v[1] <= cur - nb || v[1] % nb != i)
+            i = substr($1, 2) + 0; cur = int(now / bl)
+            if (i >= nb || v[1] >= cur || v[1] <= cur - nb || v[1] % nb != i)
                 bad = bad " " $0
         }
-        END { if (n == 0) print "no fields"; else if (bad != "") print "bad (now " now "):" bad }'
+        END { if (heads != 2) print heads + 0 " heads"; else if (bad != "") print "bad (now " now "):" bad }'
 }
 # obs_ok KEY: the host's observations in the same hash, one sender domain
 # (F) and one recipient domain (R), each 6 hex digits of a hash holding
@@ -64,25 +75,25 @@ $PM accept $H qid=C2 rcpts=2
 $PM accept $H qid=C3 rcpts=3
 EOF
 is "$(rcli TYPE "zm:rate:$H")" hash "zm:rate:$H is a hash"
-is "$(fields_ok "zm:rate:$H")" "" "zm:rate:$H fields are a0..a5 / b0..b9 = slot:msgs:rcpts, index = slot mod buckets, slot current"
-is "$(rsum "zm:rate:$H" a)" "3 6" "window a (1m): msgs sum 3, rcpts sum 6"
-is "$(rsum "zm:rate:$H" b)" "3 6" "window b (10m): msgs sum 3, rcpts sum 6"
+is "$(fields_ok "zm:rate:$H")" "" "zm:rate:$H fields are the heads a, b = slot:msgs:rcpts[:bucket], slot current, and the ring a0..a5 / b0..b9 = slot:msgs:rcpts, index = slot mod buckets"
+is "$(zm_redis_window "zm:rate:$H" a)" "3 6" "window a (1m): msgs sum 3, rcpts sum 6"
+is "$(zm_redis_window "zm:rate:$H" b)" "3 6" "window b (10m): msgs sum 3, rcpts sum 6"
 ttl_ok "zm:rate:$H"
 
 zmc "raw client: $H C4 C5 accepted" <<EOF
 $PM accept $H qid=C4
 $PM accept $H qid=C5
 EOF
-is "$(rsum "zm:rate:$H" a)" "5 8" "after C4 C5: window a msgs 5, rcpts 8"
+is "$(zm_redis_window "zm:rate:$H" a)" "5 8" "after C4 C5: window a msgs 5, rcpts 8"
 zmc "raw client: C6 (4 recipients, the 6th message) tempfailed with '451 4.7.1 ZM-TEMP rate'" <<EOF
 $PM refuse-eom $H qid=C6 rcpts=4 text='451 4.7.1 ZM-TEMP rate'
 EOF
-is "$(rsum "zm:rate:$H" a)" "5 8" "C6 refused: window a still msgs 5, rcpts 8 (not counted)"
-is "$(rsum "zm:rate:$H" b)" "5 8" "C6 refused: window b still msgs 5, rcpts 8"
+is "$(zm_redis_window "zm:rate:$H" a)" "5 8" "C6 refused: window a still msgs 5, rcpts 8 (not counted)"
+is "$(zm_redis_window "zm:rate:$H" b)" "5 8" "C6 refused: window b still msgs 5, rcpts 8"
 zmc "raw client: C7 (retry) tempfailed again" <<EOF
 $PM refuse-eom $H qid=C7 rcpts=4 text='451 4.7.1 ZM-TEMP rate'
 EOF
-is "$(rsum "zm:rate:$H" a)" "5 8" "C7 refused: window a still msgs 5, rcpts 8"
+is "$(zm_redis_window "zm:rate:$H" a)" "5 8" "C7 refused: window a still msgs 5, rcpts 8"
 is "$(fields_ok "zm:rate:$H")" "" "zm:rate:$H fields still well-formed after the take-backs"
 is "$(obs_ok "zm:rate:$H")" "F=1 R=1 Z=2" \
     "zm:rate:$H holds one sender domain (F), one recipient domain (R), seen just now, and 2 refusals (C6, C7)"
@@ -95,13 +106,13 @@ is "$rc" 0 "miltertest: login carol@example.net, C8 C9 (2 recipients) from 192.0
 [ "$rc" = 0 ] || diag "$(cat "$T/lua.out")"
 
 U=zm:rate:user:carol@example.net
-is "$(rsum "$U" a)" "3 5" "$U window a: msgs 3, rcpts 5"
-is "$(rsum "$U" b)" "3 5" "$U window b: msgs 3, rcpts 5"
+is "$(zm_redis_window "$U" a)" "3 5" "$U window a: msgs 3, rcpts 5"
+is "$(zm_redis_window "$U" b)" "3 5" "$U window b: msgs 3, rcpts 5"
 is "$(fields_ok "$U")" "" "$U fields well-formed"
 ttl_ok "$U"
-is "$(rsum zm:rate:192.0.2.71 a)" "2 4" "zm:rate:192.0.2.71 window a: msgs 2, rcpts 4"
-is "$(rsum zm:rate:2001:db8:7::/64 a)" "1 1" "zm:rate:2001:db8:7::/64 window a: msgs 1, rcpts 1"
-is "$(rsum "zm:rate:$H" a)" "5 8" "zm:rate:$H unchanged by the others"
+is "$(zm_redis_window zm:rate:192.0.2.71 a)" "2 4" "zm:rate:192.0.2.71 window a: msgs 2, rcpts 4"
+is "$(zm_redis_window zm:rate:2001:db8:7::/64 a)" "1 1" "zm:rate:2001:db8:7::/64 window a: msgs 1, rcpts 1"
+is "$(zm_redis_window "zm:rate:$H" a)" "5 8" "zm:rate:$H unchanged by the others"
 
 rt_acl_clean
 rt_stop M

@@ -39,7 +39,7 @@ nref=$(sed -n '1s/.* refused=\([^ ]*\).*/\1/p' "$ZMC_OUT")
 diag "the release took effect after ${el:-?} s (${nref:-?} refused attempts before)"
 ok "$(within2 "$el")" "the release took effect within ~2 s (${el:-?} s)"
 is "$(rcli EXISTS "zm:block:$H")" 0 "no zm:block:$H re-created"
-is "$(rsum "zm:rate:$H" a)" "2 2" "zm:rate:$H counts only R5 and R6: the counts started fresh"
+is "$(zm_redis_window "zm:rate:$H" a)" "2 2" "zm:rate:$H counts only R5 and R6: the counts started fresh"
 
 # --- a SASL login -----------------------------------------------------------
 L=dave@example.net

@@ -22,8 +22,6 @@
 #   rlog_has NAME REGEX DESC / rlog_count NAME REGEX N DESC /
 #   rlog_lacks NAME REGEX DESC   like log_has etc. on $T/NAME.log
 #   rhash KEY             HGETALL KEY as "field=value" lines
-#   rsum KEY W            "MSGS RCPTS": the sums over the fields of window
-#                         letter W of zm:rate:... hash KEY
 #   rkeys                 every key (redis-cli --scan), sorted
 #   rt_acl_clean [MIN]    clients of user zombie-milter connected, ACL LOG
 #                         empty (nothing refused to them)
@@ -114,12 +112,6 @@ rlog_line() {
 
 rhash() {
     rcli HGETALL "$1" | paste -d= - -
-}
-
-rsum() {
-    rcli HGETALL "$1" | paste -d' ' - - | awk -v w="$2" '
-        substr($1, 1, 1) == w { split($2, v, ":"); m += v[2]; r += v[3] }
-        END { print m + 0, r + 0 }'
 }
 
 rkeys() {

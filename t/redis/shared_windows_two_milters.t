@@ -31,7 +31,7 @@ $PA accept $H qid=W3
 $PB accept $H qid=W4
 $PA accept $H qid=W5
 EOF
-is "$(rsum "zm:rate:$H" a)" "5 5" "zm:rate:$H counts the 5 messages seen by both milters (msgs rcpts)"
+is "$(zm_redis_window "zm:rate:$H" a)" "5 5" "zm:rate:$H counts the 5 messages seen by both milters (msgs rcpts)"
 
 zmc "raw client: the 6th message (on B) is refused at end of message with '$Q'" <<EOF
 $PB refuse-eom $H qid=W6 text='$Q'

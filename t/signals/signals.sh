@@ -46,8 +46,8 @@
 #   sig_reload NAME LINE... rewrites $T/NAME.conf (NAME's port, the LINEs,
 #                           mode 0644), sends NAME SIGHUP, waits (15 s at
 #                           most) for a new "reload: " line and prints it
-#   sig_redis_msgs HOST     the messages counted in zm:rate:HOST (every
-#                           window bucket summed)
+#   sig_redis_msgs HOST     the messages counted in zm:rate:HOST's first
+#                           window
 #   sig_line NAME QID       that line as logged (last one), for diag
 #   sig_no_decision NAME QID DESC   NAME's log has no decision for QID
 #   sig_fp FILE             the spec's body fingerprint of FILE (64 hex)
@@ -238,8 +238,8 @@ sig_reload() {
 }
 
 sig_redis_msgs() {
-    rcli HGETALL "zm:rate:$1" |
-        awk 'NR % 2 == 0 { split($0, a, ":"); s += a[2] } END { print s + 0 }'
+    set -- $(zm_redis_window "zm:rate:$1")
+    echo "$1"
 }
 
 sig_line() {

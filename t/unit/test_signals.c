@@ -441,45 +441,48 @@ static void
 signals_behaviour_windows_expire(void **state)
 {
 	struct fixture *f = *state;
+	/* behaviour_window 600: generations of 300 s (store.h); G starts one */
+	const time_t G = T0 - T0 % 300 + 300;
 
-	/* T0: three sender domains, three recipient domains. */
+	/* G: three sender domains, three recipient domains. */
+	fake_now = G;
 	assert_string_equal(DECIDE(f, .host = "192.0.2.1",
 	    .from = "a@d1.example", .rcpts = "r1.example,r2.example"), "-");
 	assert_string_equal(DECIDE(f, .host = "192.0.2.1",
 	    .from = "a@d2.example", .rcpts = "r3.example"), "-");
-	fake_now = T0 + 100;
+	fake_now = G + 100;
 	assert_string_equal(DECIDE(f, .host = "192.0.2.1",
 	    .from = "a@d3.example", .rcpts = "r4.example,r5.example"), "-");
-	/* A window less a second later, all still there. */
-	fake_now = T0 + 599;
+	/* The next generation, all still there. */
+	fake_now = G + 599;
 	assert_string_equal(DECIDE(f, .host = "192.0.2.1",
 	    .from = "a@d4.example", .rcpts = "r6.example"),
 	    "rcptdomains.window=6/5(+20),fromdomains=4/3(+40)");
-	/* A window after T0, T0's are gone: d3, d4 and d5; r4..r7. */
-	fake_now = T0 + 600;
+	/* Two generations on, G's are gone: d4 and d5; r6 and r7. */
+	fake_now = G + 600;
 	assert_string_equal(DECIDE(f, .host = "192.0.2.1",
 	    .from = "a@d5.example", .rcpts = "r7.example"), "-");
-	/* Seeing a domain again keeps it longer: d3 again at T0 + 650. */
-	fake_now = T0 + 650;
+	/* Seeing a domain again brings it back: d3 and r4 again. */
+	fake_now = G + 650;
 	assert_string_equal(DECIDE(f, .host = "192.0.2.1",
 	    .from = "a@d3.example", .rcpts = "r4.example"), "-");
-	/* Past T0 + 100 + window, d3 stays: d3, d4, d5, d6. */
-	fake_now = T0 + 701;
+	/* d3, d4, d5, d6. */
+	fake_now = G + 701;
 	assert_string_equal(DECIDE(f, .host = "192.0.2.1",
 	    .from = "a@d6.example"), "fromdomains=4/3(+40)");
-	/* And r4 too (r5, seen with it at T0 + 100, is gone): r4, r6, r7,
-	 * r8, r9, then r10. */
+	/* And r4 too (r5, seen with it in G, is gone): r4, r6, r7, r8, r9,
+	 * then r10. */
 	assert_string_equal(DECIDE(f, .host = "192.0.2.1",
 	    .rcpts = "r8.example,r9.example"), "fromdomains=4/3(+40)");
 	assert_string_equal(DECIDE(f, .host = "192.0.2.1",
 	    .rcpts = "r10.example"),
 	    "rcptdomains.window=6/5(+20),fromdomains=4/3(+40)");
-	/* A window after the refresh, only what came since T0 + 701. */
-	fake_now = T0 + 1250;
+	/* Two generations after G + 701's, only what came since. */
+	fake_now = G + 1250;
 	assert_string_equal(DECIDE(f, .host = "192.0.2.1",
 	    .from = "a@d7.example", .rcpts = "r1.example"), "-");
 	/* Long after, a clean host. */
-	fake_now = T0 + 5000;
+	fake_now = G + 5000;
 	assert_string_equal(DECIDE(f, .host = "192.0.2.1",
 	    .from = "a@d8.example", .rcpts = "r8.example"), "-");
 }

@@ -202,15 +202,18 @@ store_mem_counts_distinct_values_up_to_the_cap(void **state)
 
 	(void)state;
 	assert_non_null(st);
-	assert_int_equal(seen(st, 1, 1000, 1), 1);
-	assert_int_equal(seen(st, 1, 1010, 1), 1);	/* not new */
-	assert_int_equal(seen(st, 2, 1020, 1), 2);
-	assert_int_equal(seen(st, 3, 1030, 1), 3);
-	assert_int_equal(seen(st, 4, 1040, 1), 3);	/* past the cap */
-	assert_int_equal(seen(st, 5, 1050, 0), 3);	/* no message: not kept */
-	/* Value 1, last seen at 1010, slides out at 1610; the others after. */
-	assert_int_equal(seen(st, 9, 1615, 1), 3);
-	assert_int_equal(seen(st, 9, 1700, 1), 1);
+	/* Generations of 300 s (store.h): 900, 1200, 1500, 1800... */
+	assert_int_equal(seen(st, 1, 900, 1), 1);
+	assert_int_equal(seen(st, 1, 910, 1), 1);	/* not new */
+	assert_int_equal(seen(st, 2, 920, 1), 2);
+	assert_int_equal(seen(st, 3, 930, 1), 3);
+	assert_int_equal(seen(st, 4, 940, 1), 3);	/* past the cap */
+	assert_int_equal(seen(st, 5, 950, 0), 3);	/* no message: not kept */
+	/* The next generation still counts 900's; value 1 is seen again. */
+	assert_int_equal(seen(st, 1, 1499, 1), 3);
+	/* Two on, 900's are out but value 1, last seen in 1200's. */
+	assert_int_equal(seen(st, 9, 1500, 1), 2);
+	assert_int_equal(seen(st, 9, 1800, 1), 1);
 	store_free(st);
 }
 
