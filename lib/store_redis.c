@@ -35,6 +35,7 @@
 #include "hostaddr.h"
 #include "hostkey.h"
 #include "logesc.h"
+#include "redisreply.h"
 #include "store_redis.h"
 
 /*
@@ -274,8 +275,10 @@ connect_socket(struct redis_store *rs, uint64_t call_deadline, char *why,
 			    ms_timeval(ms_left(deadline)));
 		}
 	}
-	if (c != NULL && !c->err)
+	if (c != NULL && !c->err) {
+		redisreply_bound(c->reader);
 		return c;
+	}
 	snprintf(why, whylen, "connect: %s", c != NULL ? c->errstr
 	    : "out of memory");
 	if (c != NULL)
@@ -623,46 +626,6 @@ obs_args_fill(const struct store_observation *obs,
 		obs_add(a, "B%.6s", obs->fp);
 }
 
-/* Read the observation's answers at the end of the script's reply. */
-static bool
-parse_observation(const redisReply *r, size_t at,
-    struct store_observation *obs, struct store_subject *subj, bool host)
-{
-	if (r->elements != at + 5)
-		return false;
-	subj->refused = (unsigned)r->element[at + 3]->integer;
-	subj->values = (unsigned)r->element[at + 4]->integer;
-	if (!host)
-		return true;
-	obs->from_domains = (unsigned)r->element[at]->integer;
-	obs->rcpt_domains_window = (unsigned)r->element[at + 1]->integer;
-	obs->fp_rcpts = r->element[at + 2]->integer > 0
-	    ? (unsigned)r->element[at + 2]->integer : obs->rcpts;
-	return true;
-}
-
-static bool
-parse_counts(const struct redis_store *rs, const redisReply *r, time_t *now,
-    struct store_subject *subj, struct store_observation *obs, bool host)
-{
-	size_t want = 1 + 2 * rs->cfg->nwindows;
-	unsigned i;
-
-	if (r->type != REDIS_REPLY_ARRAY ||
-	    r->elements != want + (obs != NULL ? 5 : 0))
-		return false;
-	for (i = 0; i < r->elements; i++)
-		if (r->element[i]->type != REDIS_REPLY_INTEGER ||
-		    r->element[i]->integer < 0)
-			return false;
-	*now = (time_t)r->element[0]->integer;
-	for (i = 0; i < rs->cfg->nwindows; i++) {
-		subj->counts[i].msgs = (uint32_t)r->element[1 + 2 * i]->integer;
-		subj->counts[i].rcpts = (uint32_t)r->element[2 + 2 * i]->integer;
-	}
-	return obs == NULL || parse_observation(r, want, obs, subj, host);
-}
-
 /* PFADD, EXPIRE and PFCOUNT of the body's HyperLogLog of hosts. */
 static void
 fp_cmds(struct redis_store *rs, struct cmd cmds[3], const char *key,
@@ -757,8 +720,8 @@ redis_rate_update(struct store *st, struct store_subject subj[], size_t n,
 	}
 	why = error_text(replies, ncmds, text, sizeof(text));
 	for (k = 0; why == NULL && k < n; k++)
-		if (!parse_counts(rs, replies[k], now, &subj[k], obs,
-		    is_host(&subj[k], obs)))
+		if (!redisreply_counts(replies[k], rs->cfg->nwindows, now,
+		    &subj[k], obs, is_host(&subj[k], obs)))
 			why = "unexpected reply from the window script";
 	if (why == NULL && fp) {
 		if (replies[n + 2]->type != REDIS_REPLY_INTEGER)
@@ -807,36 +770,6 @@ cache_store(struct redis_store *rs, const char *key, uint64_t now_ms,
 	pthread_mutex_unlock(&rs->cache_lock);
 }
 
-/* A block record from HGETALL's field/value array; false if empty. */
-static bool
-parse_block(const redisReply *r, struct store_block *b)
-{
-	const char *f, *v;
-	size_t i;
-
-	if (r->type != REDIS_REPLY_ARRAY || r->elements == 0)
-		return false;
-	memset(b, 0, sizeof(*b));
-	for (i = 0; i + 1 < r->elements; i += 2) {
-		if (r->element[i]->type != REDIS_REPLY_STRING ||
-		    r->element[i + 1]->type != REDIS_REPLY_STRING)
-			continue;
-		f = r->element[i]->str;
-		v = r->element[i + 1]->str;
-		if (strcmp(f, "reason") == 0)
-			snprintf(b->reason, sizeof(b->reason), "%s", v);
-		else if (strcmp(f, "relay") == 0)
-			snprintf(b->relay, sizeof(b->relay), "%s", v);
-		else if (strcmp(f, "score") == 0)
-			b->score = atoi(v);
-		else if (strcmp(f, "since") == 0)
-			b->since = (time_t)strtoll(v, NULL, 10);
-		else if (strcmp(f, "until") == 0)
-			b->until = (time_t)strtoll(v, NULL, 10);
-	}
-	return true;
-}
-
 static enum store_status
 redis_block_find(struct store *st, const char *const keys[], size_t n,
     time_t now, size_t *which, struct store_block *out)
@@ -878,7 +811,7 @@ redis_block_find(struct store *st, const char *const keys[], size_t n,
 		if (replies[k]->type != REDIS_REPLY_ARRAY)
 			why = "HGETALL: unexpected reply";
 	for (k = 0; why == NULL && k < nask; k++) {
-		blocked = parse_block(replies[k], &block);
+		blocked = redisreply_block(replies[k], &block);
 		cache_store(rs, keys[ask[k]], now_ms, blocked, &block);
 		if (blocked && !found) {
 			*which = ask[k];
@@ -890,60 +823,6 @@ redis_block_find(struct store *st, const char *const keys[], size_t n,
 	if (done(rs, c, why) != STORE_OK)
 		return STORE_ERROR;
 	return found ? STORE_OK : STORE_NOTFOUND;
-}
-
-/* The labels kept with a subject's distinct values (the script's
- * "D<hash>" fields: "minute label"), from HGETALL of its rate key: those
- * the script still counts at now, seen in this generation or the one
- * before (store.h; it deletes the others as it sweeps, not at once). */
-struct labels {
-	size_t n;
-	char text[EVENT_HOSTS_MAX][STORE_LABEL_MAX];
-	const char *v[EVENT_HOSTS_MAX];
-};
-
-static void
-labels_parse(const redisReply *r, time_t now, unsigned window_s,
-    struct labels *l)
-{
-	const char *f, *v, *sp;
-	long minute, age;
-	size_t i, len;
-
-	l->n = 0;
-	if (r->type != REDIS_REPLY_ARRAY)
-		return;
-	for (i = 0; i + 1 < r->elements && l->n < EVENT_HOSTS_MAX; i += 2) {
-		if (r->element[i]->type != REDIS_REPLY_STRING ||
-		    r->element[i + 1]->type != REDIS_REPLY_STRING)
-			continue;
-		/* Redis's bytes: only what the script writes passes, "D" and
-		 * 6 hex digits, a minute, a space and a host key's
-		 * characters. */
-		f = r->element[i]->str;
-		v = r->element[i + 1]->str;
-		if (r->element[i]->len != 7 || f[0] != 'D' ||
-		    strspn(f + 1, "0123456789abcdef") != 6)
-			continue;
-		sp = v + strspn(v, "0123456789");
-		if (sp == v || sp - v > 4 || *sp++ != ' ')
-			continue;
-		/* minutes modulo 4096; one ahead of ours is Redis's clock */
-		minute = strtol(v, NULL, 10);
-		age = ((long)(now / 60 % 4096) - minute + 4096) % 4096;
-		if (age >= 2048)
-			age = 0;
-		if (store_generation((uint32_t)(now - age * 60), window_s) + 1 <
-		    store_generation((uint32_t)now, window_s))
-			continue;
-		len = r->element[i + 1]->len - (size_t)(sp - v);
-		if (len == 0 || len >= STORE_LABEL_MAX ||
-		    strspn(sp, "0123456789abcdefABCDEF.:/") != len)
-			continue;
-		memcpy(l->text[l->n], sp, len + 1);
-		l->v[l->n] = l->text[l->n];
-		l->n++;
-	}
 }
 
 /* A subject's block record and its TTL in a transaction of their own:
@@ -1009,7 +888,7 @@ redis_quarantine(struct store *st, const struct store_quarantine *q)
 	struct cmd cmds[4 * STORE_SUBJECTS_MAX + 2];
 	redisReply *replies[4 * STORE_SUBJECTS_MAX + 2];
 	struct event_quarantine ev;
-	struct labels labels[2];	/* the login's, the prefix's */
+	struct redisreply_labels labels[2];	/* the login's, the prefix's */
 	struct store_block block;
 	size_t k, n = 0, nread = 0, at[2];
 	uint64_t deadline = call_deadline(rs);
@@ -1051,7 +930,7 @@ redis_quarantine(struct store *st, const struct store_quarantine *q)
 	if ((c = exchange(rs, cmds, n, replies, deadline)) == NULL)
 		return STORE_ERROR;
 	for (k = 0; k < nread; k++)
-		labels_parse(replies[k], q->since,
+		redisreply_labels(replies[k], q->since,
 		    rs->cfg->sig.behaviour_window_s, &labels[at[k]]);
 	why = block_replies_error(cmds + nread, replies + nread, n - nread,
 	    text, sizeof(text));
