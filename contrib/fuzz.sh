@@ -6,7 +6,7 @@
 #   contrib/fuzz.sh build                  build only
 #
 # The targets (fuzz/fuzz_TARGET.c: spf, logesc, fingerprint, address,
-# config, event, redisreply, dnsbl, testmode) are built with clang, libFuzzer, AddressSanitizer and
+# config, event, redisreply, dnsbl, testmode, session) are built with clang, libFuzzer, AddressSanitizer and
 # UndefinedBehaviorSanitizer in build-fuzz/; a run starts from the seed
 # corpus fuzz/corpus/TARGET/ and keeps the inputs it finds in a work
 # directory ($ZM_FUZZ_WORK/TARGET, else a fresh temp dir), never in the

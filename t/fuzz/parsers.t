@@ -3,14 +3,15 @@
 # built by contrib/test.sh or contrib/fuzz.sh in build-fuzz/ with
 # libFuzzer, ASan and UBSan), briefly: the short form of
 # `contrib/fuzz.sh SECONDS`, so the targets cannot rot.  For each of spf,
-# logesc, fingerprint, address, config, event, redisreply, dnsbl and
-# testmode: every seed
+# logesc, fingerprint, address, config, event, redisreply, dnsbl, testmode
+# and session (the state machine, callbacks in any order): every seed
 # of fuzz/corpus/TARGET (real inputs, and the inputs found so far) runs
 # clean, and 5 s of fuzzing from that corpus finds nothing (a crash, a
 # sanitizer report, a leak, or a failed assertion of what the parser
 # promises).
 . "$(dirname "$0")/../lib/common.sh"
-targets=(spf logesc fingerprint address config event redisreply dnsbl testmode)
+targets=(spf logesc fingerprint address config event redisreply dnsbl testmode
+    session)
 plan $((3 * ${#targets[@]}))
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
