@@ -8,9 +8,11 @@
  * around it, so the lock is not worth splitting.
  *
  * Memory is bounded: when max_hosts keys are held, the least recently used
- * one is dropped, quarantined or not (a quarantined host that keeps trying
- * stays recently used).  Keys idle longer than the longest window, and not
- * quarantined, are dropped as they reach the LRU tail.
+ * one not quarantined is dropped (quarantined ones met on the way go to
+ * the newest end, so every ordinary host goes before any of them; a table
+ * of quarantines only drops the oldest).  Keys idle longer than the
+ * longest window, and not quarantined, are dropped as they reach the LRU
+ * tail.
  *
  * Limits: the counts are this process's only; several relays or a
  * restarted milter do not share them.
@@ -152,6 +154,25 @@ entry_find(struct mem_store *ms, const char *key)
 	return NULL;
 }
 
+/* The entry to drop for a new one when the table is full (see above);
+ * a bounded number of quarantines are moved on each time. */
+#define VICTIM_SCAN	64
+
+static struct mem_entry *
+victim(struct mem_store *ms, time_t now)
+{
+	struct mem_entry *e;
+	unsigned i;
+
+	for (i = 0; i < VICTIM_SCAN && (e = ms->oldest) != NULL; i++) {
+		if (e->block == NULL || e->block->until <= now)
+			return e;
+		lru_unlink(ms, e);
+		lru_push(ms, e);
+	}
+	return ms->oldest;
+}
+
 static struct mem_entry *
 entry_create(struct mem_store *ms, const char *key, time_t now)
 {
@@ -160,7 +181,7 @@ entry_create(struct mem_store *ms, const char *key, time_t now)
 	unsigned i, off = 0;
 
 	if (ms->nhosts >= ms->max_hosts && ms->oldest != NULL)
-		entry_drop(ms, ms->oldest);
+		entry_drop(ms, victim(ms, now));
 	e = calloc(1, sizeof(*e) + ms->nbuckets * sizeof(e->buckets[0]) + klen);
 	if (e == NULL)
 		return NULL;

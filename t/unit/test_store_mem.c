@@ -180,6 +180,48 @@ store_mem_keeps_a_retrying_quarantined_host(void **state)
 	store_free(st);
 }
 
+/* 1,000,000 hosts through a store of the default max_hosts: it never holds
+ * more; the quarantines, idle at the LRU tail, outlive every ordinary host
+ * around them; the last hosts are counted. */
+static void
+store_mem_stays_bounded_under_churn(void **state)
+{
+	struct store *st = new_store(100000);
+	struct store_block got;
+	char key[32];
+	long i;
+
+	(void)state;
+	for (i = 0; i < 10; i++) {
+		snprintf(key, sizeof(key), "192.0.2.%ld", i);
+		quarantine(st, key, NULL, 1000, 1000 + 86400, 200);
+	}
+	for (i = 0; i < 1000000; i++) {
+		snprintf(key, sizeof(key), "10.%ld.%ld.%ld", i >> 16 & 255,
+		    i >> 8 & 255, i & 255);
+		add(st, key, 1000 + i / 1000, 1, 1);
+		if (i % 100000 == 0)
+			assert_true(store_mem_count(st) <= 100000);
+	}
+	assert_int_equal(store_mem_count(st), 100000);
+	for (i = 0; i < 10; i++) {
+		snprintf(key, sizeof(key), "192.0.2.%ld", i);
+		assert_int_equal(find(st, key, 3000, &got), STORE_OK);
+	}
+	assert_int_equal(msgs(st, "10.15.66.63", 1999, 0), 1);	/* the last */
+	assert_int_equal(msgs(st, "10.0.0.20", 1999, 1), 0);	/* long gone */
+	/* A table of quarantines only still takes a new host. */
+	store_free(st);
+	st = new_store(100);
+	for (i = 0; i < 100; i++) {
+		snprintf(key, sizeof(key), "198.51.100.%ld", i);
+		quarantine(st, key, NULL, 1000, 1000 + 86400, 200);
+	}
+	assert_int_equal(add(st, "203.0.113.1", 1001, 1, 1)[0].msgs, 1);
+	assert_int_equal(store_mem_count(st), 100);
+	store_free(st);
+}
+
 /* A subject's distinct values: kept up to its cap, counted within the
  * observation's window, a new one only with a message. */
 static uint32_t
@@ -228,6 +270,7 @@ main(void)
 		cmocka_unit_test(store_mem_forgets_the_least_recently_used_when_full),
 		cmocka_unit_test(store_mem_expires_idle_keys_but_keeps_quarantines),
 		cmocka_unit_test(store_mem_keeps_a_retrying_quarantined_host),
+		cmocka_unit_test(store_mem_stays_bounded_under_churn),
 	};
 
 	return cmocka_run_group_tests_name("store_mem", tests, NULL, NULL);
