@@ -96,7 +96,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		char c = (char)data[i];
 
 		if (c == '\n' || len == LINE_MAX_) {
-			n++;
+			if (++n == LINES_MAX)
+				break;
 			len = 0;
 			if (c == '\n')
 				continue;
