@@ -24,13 +24,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "engine.h"
-#include "fingerprint.h"
-#include "log.h"
+#include "fuzzenv.h"
 #include "netaddr.h"
 #include "session.h"
-#include "store.h"
 
 #define STEP_MAX	1024
 
@@ -41,34 +37,17 @@ static struct session_env env;
 static void
 setup(void)
 {
-	struct window_spec specs[CONFIG_WINDOWS_MAX];
-	char err[512], conf[96];
-	struct config *cfg;
-	struct store *local;
-	FILE *f;
+	char conf[96];
 
 	snprintf(conf, sizeof(conf), "/tmp/zm-fuzz-session.%ld.conf",
 	    (long)getpid());
-	if ((f = fopen(conf, "w")) == NULL)
-		abort();
 	/* Low limits, so that fuzzed sessions reach every verdict. */
-	fputs("spf = false\nexempt = {}\nlog_level = \"error\"\n"
+	fuzzenv_setup(&env, conf, "spf = false\nexempt = {}\n"
+	    "log_level = \"error\"\n"
 	    "window \"1m\" { length = 60 buckets = 6 messages = 3 "
 	    "recipients = 10 points = 60 }\n"
 	    "threshold_tag = 10\nthreshold_tempfail = 50\n"
-	    "threshold_reject = 100\nthreshold_quarantine = 120\n", f);
-	fclose(f);
-	log_open(true, 0);
-	if (!fingerprint_init() ||
-	    (cfg = config_load(conf, err, sizeof(err))) == NULL)
-		abort();
-	unlink(conf);
-	local = store_mem_new(specs, config_window_specs(cfg, specs),
-	    cfg->max_hosts, config_observe_s(cfg));
-	env.cfg = cfg;
-	if (local == NULL || (env.engine = engine_new(cfg, NULL, local,
-	    &engine_clock_system)) == NULL)
-		abort();
+	    "threshold_reject = 100\nthreshold_quarantine = 120\n");
 }
 
 static void

@@ -20,12 +20,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "engine.h"
-#include "fingerprint.h"
-#include "log.h"
+#include "fuzzenv.h"
 #include "session.h"
-#include "store.h"
 #include "testmode.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -36,10 +32,7 @@ static char dir[64], file[96];
 static void
 setup(void)
 {
-	struct window_spec specs[CONFIG_WINDOWS_MAX];
-	char err[512], conf[128], body[200];
-	struct config *cfg;
-	struct store *local;
+	char conf[128], bodyfile[128], body[200];
 	FILE *f;
 
 	snprintf(dir, sizeof(dir), "/tmp/zm-fuzz-testmode.%ld", (long)getpid());
@@ -47,26 +40,14 @@ setup(void)
 	snprintf(conf, sizeof(conf), "%s/zm.conf", dir);
 	if (mkdir(dir, 0700) != 0 && access(dir, W_OK) != 0)
 		abort();
-	if ((f = fopen(conf, "w")) == NULL)
-		abort();
-	fputs("spf = false\nexempt = {}\nlog_level = \"error\"\n", f);
-	fclose(f);
-	snprintf(err, sizeof(err), "%s/b", dir);
-	if ((f = fopen(err, "w")) == NULL)
+	snprintf(bodyfile, sizeof(bodyfile), "%s/b", dir);
+	if ((f = fopen(bodyfile, "w")) == NULL)
 		abort();
 	memset(body, 'x', sizeof(body));
 	fwrite(body, 1, sizeof(body), f);
 	fclose(f);
-	log_open(true, 0);
-	if (!fingerprint_init() ||
-	    (cfg = config_load(conf, err, sizeof(err))) == NULL)
-		abort();
-	local = store_mem_new(specs, config_window_specs(cfg, specs),
-	    cfg->max_hosts, config_observe_s(cfg));
-	env.cfg = cfg;
-	if (local == NULL || (env.engine = engine_new(cfg, NULL, local,
-	    &engine_clock_system)) == NULL)
-		abort();
+	fuzzenv_setup(&env, conf,
+	    "spf = false\nexempt = {}\nlog_level = \"error\"\n");
 }
 
 int
