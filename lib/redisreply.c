@@ -157,8 +157,8 @@ redisreply_labels(const redisReply *r, time_t now, unsigned window_s,
 		age = ((long)(now / 60 % 4096) - minute + 4096) % 4096;
 		if (age >= 2048)
 			age = 0;
-		if (store_generation((uint32_t)(now - age * 60), window_s) + 1 <
-		    store_generation((uint32_t)now, window_s))
+		if (!store_generation_live((uint32_t)(now - age * 60),
+		    (uint32_t)now, window_s))
 			continue;
 		len = r->element[i + 1]->len - (size_t)(sp - v);
 		if (len == 0 || len >= STORE_LABEL_MAX ||

@@ -115,6 +115,14 @@ store_generation(uint32_t t, unsigned window_s)
 {
 	return t / 60 / (window_s >= 120 ? window_s / 120 : 1);
 }
+
+/* Does a value last seen at t still count at now? */
+static inline bool
+store_generation_live(uint32_t t, uint32_t now, unsigned window_s)
+{
+	return store_generation(t, window_s) + 1 >=
+	    store_generation(now, window_s);
+}
 #define STORE_BODIES_MAX	256	/* distinct bodies kept per host */
 
 struct store_observation {

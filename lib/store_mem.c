@@ -263,8 +263,7 @@ seen_stale(const struct mem_seen *v, const struct store_observation *obs,
 		return now - v->since >= obs->bulk_window_s;
 	if (v->kind == 'Z')
 		return now - v->since >= obs->window_s;
-	return store_generation(v->since, obs->window_s) + 1 <
-	    store_generation(now, obs->window_s);
+	return !store_generation_live(v->since, now, obs->window_s);
 }
 
 /* Forget what slid out of its window; count what is left by kind. */
