@@ -8,7 +8,10 @@
 # fallback is counted in Redis later (a timed-out command is not replayed).
 # Three more clients send all along, concurrently, through a pool of 2
 # Redis connections: every one of their messages is answered within the
-# budget too, and Redis holds exactly the messages decided with Redis.
+# budget too, and Redis holds every message decided with Redis and none
+# of those that never reached it; a command that timed out in flight may
+# have run all the same (Redis executes it as the pause ends, the reply
+# comes too late), so each of those may be counted once, never more.
 . "$(dirname "$0")/../lib/common.sh"
 . "$ZM_TOP/t/lib/redis.sh"
 . "$ZM_TOP/t/proto/proto.sh"
@@ -59,7 +62,10 @@ for x in a b c; do
     h=$(rq "$T/extra.$x.jsonl" 'R[0]["decision"]["host"]')
     n=$(rq "$T/extra.$x.jsonl" 'len([r for r in R if fb(r) is None])')
     nf=$(rq "$T/extra.$x.jsonl" 'len([r for r in R if fb(r) == "local"])')
-    is "$(rf_rate_msgs "$h")" "$n" "concurrent stream $x: zm:rate:$h = the $n messages decided with Redis ($nf with the fallback)"
+    nt=$(rq "$T/extra.$x.jsonl" "len([r for r in R if fb(r) == 'local' and r['t'] >= 0.9 * $RF_TIMEOUT_MS / 1000])")
+    got=$(rf_rate_msgs "$h")
+    ok "$( [ "$got" -ge "$n" ] && [ "$got" -le $((n + nt)) ]; echo $?)" \
+        "concurrent stream $x: zm:rate:$h = $got: the $n messages decided with Redis, + at most the $nt of $nf with the fallback that waited out a timeout"
 done
 rf_stop_begin m
 
