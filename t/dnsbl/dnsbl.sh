@@ -130,7 +130,7 @@ dnsbl_stop() {
     t1=$(zm__ms)
     ZM_STOP_MS=$((t1 - t0))
     is "$rc" 0 "milter exits 0 on SIGTERM"
-    log_lacks 'AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|ThreadSanitizer|runtime error:' \
+    log_lacks "$ZM_SANITIZER_RE" \
         "no sanitizer report in the milter's output"
 }
 

@@ -107,7 +107,7 @@ ok $? "milter still running (no crash)"
 zm_stop_milter
 ok $? "milter exits 0 on SIGTERM"
 L=$T/milter.log
-is "$(grep -cE 'AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|ThreadSanitizer|runtime error:' "$L")" 0 \
+is "$(grep -cE "$ZM_SANITIZER_RE" "$L")" 0 \
     "no sanitizer report in the milter's output"
 
 R="reasons=dnsbl=$XBL:127.0.0.4(+120) rcpts=1"

@@ -56,7 +56,7 @@ is "$(hdr R2-1)" "" "R2 delivered without an X-Zombie-Score header"
 zm_stop_milter
 ok $? "milter exits 0 on SIGTERM"
 L=$T/milter.log
-is "$(grep -cE 'AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:' "$L")" 0 \
+is "$(grep -cE "$ZM_SANITIZER_RE" "$L")" 0 \
     "no sanitizer report in the milter's output"
 is "$(grep -cF 'action=tag host=198.51.100.60 user=- score=30 reasons=rejected=3/5(+30) rcpts=2' "$L")" 1 \
     "milter logged R1: action=tag reasons=rejected=3/5(+30) rcpts=2 (accepted ones only)"

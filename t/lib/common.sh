@@ -6,7 +6,9 @@
 #                 build/, e.g. build-asan/ for the sanitizer run)
 #   T             a private temp dir (0755, removed at exit, kept with
 #                 ZM_KEEP=1), and every process started by zm_bg is killed
-#                 at exit
+#                 at exit; a sanitizer report in any of its logs (*.log,
+#                 *.out, *.err) then fails the test, whatever it asserted
+#   ZM_SANITIZER_RE   what a sanitizer report looks like (ERE)
 #   plan N, ok COND DESC, is GOT WANT DESC, like GOT REGEX DESC, diag MSG
 #   zm_free_port  prints a free TCP port on 127.0.0.1
 #   zm_bg CMD...  runs CMD in the background, remembered for clean-up
@@ -31,16 +33,27 @@ case $ZM_BUILDDIR in /*) ;; *) ZM_BUILDDIR=$ZM_TOP/$ZM_BUILDDIR ;; esac
 ZM_BIN=${ZM_BIN:-$ZM_BUILDDIR/zombie-milter}
 export ZM_TOP ZM_BUILDDIR ZM_BIN
 
+# a report's own lines: its header, UBSan's finding, its summary (not a
+# mere mention, such as libFuzzer's note about LeakSanitizer)
+ZM_SANITIZER_RE='==[0-9]+==ERROR: [A-Za-z]+Sanitizer|WARNING: ThreadSanitizer:|runtime error:|SUMMARY: [A-Za-z]+Sanitizer'
 T=$(mktemp -d "${TMPDIR:-/tmp}/zm-test.XXXXXX")
 chmod 755 "$T"
 zm_pids=()
 zm_cleanups=()
 zm__exit() {
-    local c p
+    local c p rc=$? reports
     for c in "${zm_cleanups[@]}"; do eval "$c" >/dev/null 2>&1; done
     for p in "${zm_pids[@]}"; do kill "$p" 2>/dev/null; done
     for p in "${zm_pids[@]}"; do wait "$p" 2>/dev/null; done
+    reports=$(find "$T" -maxdepth 3 -type f \( -name '*.log' -o -name '*.out' \
+        -o -name '*.err' \) -exec grep -aE -- "$ZM_SANITIZER_RE" {} + 2>/dev/null)
+    if [ -n "$reports" ]; then
+        diag "sanitizer reports in the logs of this test:"
+        diag "$(printf '%s\n' "$reports" | head -20)"
+        rc=1
+    fi
     if [ "${ZM_KEEP:-0}" = 1 ]; then echo "# kept $T" >&2; else rm -rf "$T"; fi
+    exit "$rc"
 }
 trap zm__exit EXIT
 trap 'exit 1' INT TERM

@@ -44,6 +44,6 @@ log_has 'reload: config .*: embedded store kept, ' "a reload that leaves the win
 kill -0 "$ZM_MILTER_PID" 2>/dev/null
 is "$?" 0 "four SIGHUPs, the milter still runs"
 proto_stop
-log_lacks 'AddressSanitizer|LeakSanitizer|runtime error:' "no sanitizer report"
+log_lacks "$ZM_SANITIZER_RE" "no sanitizer report"
 [ "$zm_nfail" -gt 0 ] && { diag "$(cat "$T/out")"; diag "$(cat "$T/milter.log")"; }
 zm_done

@@ -34,6 +34,6 @@ is "$(awk '$1 == "LIMIT" { print $2 " " $3 }' "$T/out" | tr '\n' ' ')" "L1 conti
     "the limit of 2 from the last reload applies at once: L3 deferred"
 like "$(grep '^LIMIT L3' "$T/out")" "451 4.7.1 LOAD slow" "with the configured text"
 proto_stop
-log_lacks 'AddressSanitizer|LeakSanitizer|ThreadSanitizer|runtime error:' "no sanitizer report"
+log_lacks "$ZM_SANITIZER_RE" "no sanitizer report"
 [ "$zm_nfail" -gt 0 ] && { diag "$(cat "$T/out")"; diag "$(tail -30 "$T/milter.log")"; }
 zm_done

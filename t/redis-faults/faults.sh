@@ -44,7 +44,7 @@ RF_TIMEOUT_MS=${RF_TIMEOUT_MS:-100}
 RF_BUDGET=${RF_BUDGET:-1.5}
 RF_PASSWORD_FILE=	# set: the milter reads its password from there
 RF_REDIS_ADDR=		# set: the milter's redis = (default: the test's Redis)
-RF_SANITIZER='AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|ThreadSanitizer|MemorySanitizer|runtime error:|SUMMARY: [A-Za-z]*Sanitizer'
+RF_SANITIZER=$ZM_SANITIZER_RE
 declare -A RF_PORT RF_PID
 mkdir -p "$T/bar"
 export PYTHONDONTWRITEBYTECODE=1
