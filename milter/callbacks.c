@@ -47,6 +47,10 @@ struct conn {
  * callback sees `stopping`, or main() sees it active and waits; so
  * main() reads `active` before `open_conns`: once no callback is active,
  * every session made before the stop is counted in `open_conns`.
+ * The same read-modify-writes of `active` also order a connection's
+ * callbacks when libmilter hands it from one of its threads to another,
+ * so that ThreadSanitizer, which does not see libmilter's own locks
+ * (contrib/tsan.supp), sees that order too.
  */
 static atomic_long open_conns;	/* contexts not yet freed at close */
 static atomic_long active;	/* callbacks running */

@@ -4,9 +4,12 @@
 #include "zmconfig.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "hup.h"
 
@@ -14,6 +17,8 @@ typedef void (*hup_fn)(void);
 
 static _Atomic(hup_fn) hup_handler;
 static _Atomic(hup_fn) stop_handler;
+static pthread_t stopper;		/* set before stop_handed */
+static atomic_bool stop_handed;
 
 void
 hup_set_handler(void (*handler)(void))
@@ -53,7 +58,25 @@ sigwait(const sigset_t *set, int *sig)
 		}
 		if ((handler = atomic_load(&stop_handler)) != NULL)
 			handler();
+		if (!atomic_load(&stop_handed)) {
+			stopper = pthread_self();
+			atomic_store(&stop_handed, true);
+		}
 		*sig = s;
 		return 0;
 	}
+}
+
+void
+hup_join_stopper(void)
+{
+	struct timespec until;
+
+	if (!atomic_load(&stop_handed))
+		return;
+	/* libmilter's thread returns right after it stopped the listener;
+	 * should another version loop instead, give up after a second. */
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 1;
+	(void)pthread_timedjoin_np(stopper, NULL, &until);
 }

@@ -14,6 +14,11 @@
  * The stop handler runs in that thread before SIGTERM or SIGINT reaches
  * libmilter: once libmilter stops, it serves no session again, so a
  * message in progress must be finished (drained) while it still runs.
+ *
+ * Handed SIGTERM or SIGINT, libmilter's thread stops the listener and
+ * ends, but nothing joins it: smfi_main() may return, and the process
+ * run its exit handlers -- libmilter's own destroys the mutex that thread
+ * still holds -- before it is done.  hup_join_stopper() waits for it.
  */
 #ifndef ZM_HUP_H
 #define ZM_HUP_H
@@ -24,5 +29,9 @@ void hup_set_handler(void (*handler)(void));
 
 /* Call handler on SIGTERM or SIGINT, before libmilter stops (NULL: none). */
 void hup_set_stop_handler(void (*handler)(void));
+
+/* After smfi_main() returns: if a stop signal was handed to libmilter's
+ * thread, wait (1 s at most) until that thread has ended. */
+void hup_join_stopper(void);
 
 #endif
