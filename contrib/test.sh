@@ -1,17 +1,25 @@
 #!/usr/bin/env bash
 # contrib/test.sh -- install what is missing, build, run the whole suite.
 #
-# The suite runs twice: against a plain build (build/) and against an
+# The suite runs against a plain build (build/), then against an
 # AddressSanitizer + UndefinedBehaviorSanitizer build (build-asan/), where
-# any sanitizer report, leaks included, fails the test that caused it.
+# any sanitizer report, leaks included, fails the test that caused it;
+# then its tests with threads at work -- the unit tests, the milter
+# protocol, Redis, Redis faults, DNSBL, the benchmark smoke tests and the
+# short soak -- run against a ThreadSanitizer build (build-tsan/, clang),
+# where any report fails the test too (contrib/tsan.supp: only
+# libmilter's own code is suppressed, and why).
 # The libFuzzer targets are built too (build-fuzz/, clang), and t/fuzz/
 # runs each briefly.
-# Each run is `prove` over t/unit (cmocka), t/proto (miltertest against
-# the real binary) and t/e2e (a private Postfix); the last line totals both.
+# Each run is `prove` over the t/ directories (cmocka unit tests, the real
+# binary through miltertest and the protocol, private Redis, DNS and
+# Postfix servers); the last line totals all runs.
 #
 #   contrib/test.sh            everything
 #   ZM_SANITIZE=0 contrib/test.sh   plain build only
-#   contrib/test.sh t/proto/x.t     selected tests (both builds)
+#   contrib/test.sh t/proto/x.t     selected tests (every build; a test
+#                                   the TSan run does not take is left
+#                                   out of it)
 set -uo pipefail
 shopt -s nullglob
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -20,37 +28,55 @@ cd "$top"
 contrib/deps.sh test || exit 1
 [ -x configure ] || ./autogen.sh >/dev/null || exit 1
 
-build() {	# build DIR [CFLAGS]
+build() {	# build DIR [CFLAGS [CONFIGURE-ARGS...]]
     local dir=$1 cflags=${2:-}
+    shift 2 2>/dev/null || shift $#
     mkdir -p "$dir"
     if [ ! -f "$dir/Makefile" ]; then
-        (cd "$dir" && ../configure -q CFLAGS="-g -O2 $cflags") || return 1
+        (cd "$dir" && ../configure -q CFLAGS="-g -O2 $cflags" "$@") || return 1
     fi
     make -s -C "$dir" -j"$(nproc)" all >/dev/null || return 1
     make -s -C "$dir" -j"$(nproc)" check TESTS= >/dev/null
 }
 
 asan_flags="-O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
+tsan_flags="-O1 -fsanitize=thread -fno-omit-frame-pointer"
+fail() { echo "$1"; echo "0 passed, 1 failed"; exit 1; }
 builds=(build)
-build build || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
-contrib/fuzz.sh build ||
-    { echo "fuzz target build failed"; echo "0 passed, 1 failed"; exit 1; }
+build build || fail "build failed"
+contrib/fuzz.sh build || fail "fuzz target build failed"
 if [ "${ZM_SANITIZE:-1}" = 1 ]; then
-    build build-asan "$asan_flags" ||
-        { echo "sanitizer build failed"; echo "0 passed, 1 failed"; exit 1; }
-    builds+=(build-asan)
+    build build-asan "$asan_flags" || fail "sanitizer build failed"
+    build build-tsan "$tsan_flags" CC=clang || fail "ThreadSanitizer build failed"
+    builds+=(build-asan build-tsan)
+    # TSan maps its shadow memory at fixed places, which more than 28
+    # bits of mmap randomisation can collide with
+    if [ "$(sysctl -n vm.mmap_rnd_bits 2>/dev/null || echo 28)" -gt 28 ]; then
+        sysctl -qw vm.mmap_rnd_bits=28 || fail "TSan needs vm.mmap_rnd_bits <= 28"
+    fi
 fi
 
 tests=("$@")
-[ ${#tests[@]} -gt 0 ] || tests=(t/unit/*.t t/cli/*.t t/proto/*.t t/redis/*.t t/redis-faults/*.t t/dnsbl/*.t t/signals/*.t t/spf/*.t t/fuzz/*.t t/replay/*.t t/bench/*.t t/e2e/*.t)
+[ ${#tests[@]} -gt 0 ] || tests=(t/unit/*.t t/cli/*.t t/proto/*.t t/redis/*.t t/redis-faults/*.t t/dnsbl/*.t t/signals/*.t t/spf/*.t t/fuzz/*.t t/replay/*.t t/bench/*.t t/e2e/*.t t/soak/*.t)
+tsan_tests=()	# of those, the ones with threads at work
+for t in "${tests[@]}"; do
+    case $t in
+    t/unit/* | t/proto/* | t/redis/* | t/redis-faults/* | t/dnsbl/* | \
+    t/bench/*smoke* | t/soak/*) tsan_tests+=("$t") ;;
+    esac
+done
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=23
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+export TSAN_OPTIONS="suppressions=$top/contrib/tsan.supp:halt_on_error=0:exitcode=66:second_deadlock_stack=1"
 passed=0 failed=0 status=0
 for b in "${builds[@]}"; do
+    run=("${tests[@]}")
+    [ "$b" = build-tsan ] && run=("${tsan_tests[@]}")
+    [ ${#run[@]} -gt 0 ] || continue
     echo "=== suite against $b/"
     out=$(mktemp)
-    ZM_BUILDDIR=$top/$b prove -f -j2 "${tests[@]}" 2>&1 | tee "$out"
+    ZM_BUILDDIR=$top/$b prove -f -j2 "${run[@]}" 2>&1 | tee "$out"
     rc=${PIPESTATUS[0]}
     total=$(sed -n 's/^Files=[0-9]*, Tests=\([0-9]*\),.*/\1/p' "$out")
     bad=$(sed -n 's/.*Failed \([0-9]*\)\/[0-9]* subtests.*/\1/p' "$out" |

@@ -22,6 +22,7 @@
 
 #include <libmilter/mfapi.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,11 +30,34 @@
 
 #include "negotiate.h"
 
-/* A connection: what was negotiated. */
+/* A connection: what was negotiated.  libmilter may run a connection's
+ * callbacks on different threads, ordered by its own locks; `turn`
+ * makes that order plain to ThreadSanitizer too, which does not see
+ * libmilter's locks (contrib/tsan.supp): a callback that uses the
+ * connection begins with an acquire and ends with a release of it. */
 struct noop_conn {
+	atomic_uint turn;
 	bool nr_helo;
 	bool nr_rcpt;
 };
+
+static struct noop_conn *
+conn_begin(SMFICTX *ctx)
+{
+	struct noop_conn *conn = smfi_getpriv(ctx);
+
+	if (conn != NULL)
+		(void)atomic_load_explicit(&conn->turn, memory_order_acquire);
+	return conn;
+}
+
+static sfsistat
+conn_end(struct noop_conn *conn, sfsistat rc)
+{
+	if (conn != NULL)
+		atomic_fetch_add_explicit(&conn->turn, 1, memory_order_release);
+	return rc;
+}
 
 /* Set once in main() before smfi_main(), read-only afterwards. */
 static bool want_body = true;
@@ -51,7 +75,7 @@ noop_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 
 	(void)f2;
 	(void)f3;
-	if ((conn = smfi_getpriv(ctx)) == NULL &&
+	if ((conn = conn_begin(ctx)) == NULL &&
 	    ((conn = calloc(1, sizeof(*conn))) == NULL ||
 	    smfi_setpriv(ctx, conn) != MI_SUCCESS)) {
 		free(conn);
@@ -63,7 +87,7 @@ noop_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	conn->nr_helo = (*pf1 & SMFIP_NR_HELO) != 0;
 	conn->nr_rcpt = (*pf1 & SMFIP_NR_RCPT) != 0;
 	zm_negotiate_macros(ctx);
-	return SMFIS_CONTINUE;
+	return conn_end(conn, SMFIS_CONTINUE);
 }
 
 static sfsistat
@@ -84,10 +108,11 @@ noop_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 static sfsistat
 noop_helo(SMFICTX *ctx, char *name)
 {
-	struct noop_conn *conn = smfi_getpriv(ctx);
+	struct noop_conn *conn = conn_begin(ctx);
 
 	(void)name;
-	return conn != NULL && conn->nr_helo ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+	return conn_end(conn, conn != NULL && conn->nr_helo ? SMFIS_NOREPLY :
+	    SMFIS_CONTINUE);
 }
 
 static sfsistat
@@ -100,10 +125,11 @@ noop_envfrom(SMFICTX *ctx, char **argv)
 static sfsistat
 noop_envrcpt(SMFICTX *ctx, char **argv)
 {
-	struct noop_conn *conn = smfi_getpriv(ctx);
+	struct noop_conn *conn = conn_begin(ctx);
 
 	(void)argv;
-	return conn != NULL && conn->nr_rcpt ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+	return conn_end(conn, conn != NULL && conn->nr_rcpt ? SMFIS_NOREPLY :
+	    SMFIS_CONTINUE);
 }
 
 static sfsistat
@@ -117,7 +143,7 @@ noop_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 static sfsistat
 noop_close(SMFICTX *ctx)
 {
-	free(smfi_getpriv(ctx));
+	free(conn_begin(ctx));
 	smfi_setpriv(ctx, NULL);
 	return SMFIS_CONTINUE;
 }
