@@ -22,6 +22,8 @@
 #                           rbldnsd notices) and waits (5 s at most) until
 #                           rbldnsd has reloaded it (needs ZM_RBL_CHECK)
 #   zm_rbldnsd_stop         SIGTERM and wait
+#   zm_rbldnsd_restart      starts it again, as zm_rbldnsd_start did, on the
+#                           same port (after zm_rbldnsd_stop)
 #   zm_rbldnsd_queries REGEX
 #                           prints how many query-log lines ask about a
 #                           name matching REGEX (ERE, matched against the
@@ -91,31 +93,44 @@ zm_rbl_replace() {
     return 1
 }
 
+# zm__rbl_run: rbldnsd on $ZM_RBL_PORT with the datasets ZM_RBL_ARGS;
+# returns 0 once it answers
+zm__rbl_run() {
+    # -n foreground, -t default TTL, -c how often to look for changed
+    # data files (0: never)
+    zm_bg rbldnsd -n -b "127.0.0.1/$ZM_RBL_PORT" -w "$ZM_RBL_DATA" \
+        -l "+$ZM_RBL_LOG" -t "${ZM_RBL_TTL:-35m}" -c "${ZM_RBL_CHECK:-0}" \
+        "${ZM_RBL_ARGS[@]}" >>"$ZM_RBL_OUT" 2>&1
+    ZM_RBL_PID=$!
+    if python3 "$ZM_DNSQ" wait --port "$ZM_RBL_PORT" --seconds 5 "${ZM_RBL_ARGS[0]%%:*}"; then
+        if kill -0 "$ZM_RBL_PID" 2>/dev/null; then return 0; fi
+    fi
+    kill "$ZM_RBL_PID" 2>/dev/null
+    wait "$ZM_RBL_PID" 2>/dev/null
+    return 1
+}
+
 zm_rbldnsd_start() {
-    local probe try
+    local try
     if ! command -v rbldnsd >/dev/null 2>&1; then
         diag "rbldnsd is not installed (apt-get install rbldnsd)"
         return 1
     fi
     zm__rbl_dirs
-    probe=${1%%:*}
+    ZM_RBL_ARGS=("$@")
     # a port picked free may be taken before rbldnsd binds it: retry
     for try in 1 2 3; do
         ZM_RBL_PORT=$(zm_free_udp_port)
-        # -n foreground, -t default TTL, -c how often to look for changed
-        # data files (0: never)
-        zm_bg rbldnsd -n -b "127.0.0.1/$ZM_RBL_PORT" -w "$ZM_RBL_DATA" \
-            -l "+$ZM_RBL_LOG" -t "${ZM_RBL_TTL:-35m}" -c "${ZM_RBL_CHECK:-0}" \
-            "$@" >>"$ZM_RBL_OUT" 2>&1
-        ZM_RBL_PID=$!
-        if python3 "$ZM_DNSQ" wait --port "$ZM_RBL_PORT" --seconds 5 "$probe"; then
-            if kill -0 "$ZM_RBL_PID" 2>/dev/null; then return 0; fi
-        fi
-        kill "$ZM_RBL_PID" 2>/dev/null
-        wait "$ZM_RBL_PID" 2>/dev/null
+        zm__rbl_run && return 0
     done
     diag "rbldnsd did not start on 127.0.0.1/$ZM_RBL_PORT; its output:"
     diag "$(cat "$ZM_RBL_OUT" 2>/dev/null)"
+    return 1
+}
+
+zm_rbldnsd_restart() {
+    zm__rbl_run && return 0
+    diag "rbldnsd did not start again on 127.0.0.1/$ZM_RBL_PORT: $(tail -5 "$ZM_RBL_OUT")"
     return 1
 }
 

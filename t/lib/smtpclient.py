@@ -29,6 +29,9 @@ multi-line reply joined with a space).  Each message carries a header
 
 Exit status 0 when the session could be set up (whatever the per-message
 replies), 2 on a set-up failure (message on stderr).
+
+As a module (t/lib/soakdrive.py): connect() sets a session up,
+transaction() runs one message through it.
 """
 import argparse
 import smtplib
@@ -45,16 +48,15 @@ class SetupError(Exception):
     pass
 
 
-def xclient(s, a):
+def xclient(s, addr, login=None):
     """present the customer's address (and login) with XCLIENT"""
     if not s.has_extn("xclient"):
         raise SetupError("EHLO: no XCLIENT offered")
-    addr = a.addr
     if ":" in addr and not addr.upper().startswith("IPV6:"):
         addr = "IPV6:" + addr
     args = "ADDR=%s NAME=[UNAVAILABLE]" % addr
-    if a.login:
-        args += " LOGIN=%s" % a.login
+    if login:
+        args += " LOGIN=%s" % login
     code, resp = s.docmd("XCLIENT", args)
     if code != 220:
         raise SetupError("XCLIENT %d %s" % (code, text(resp)))
@@ -62,6 +64,74 @@ def xclient(s, a):
     code, resp = s.ehlo()
     if code != 250:
         raise SetupError("EHLO after XCLIENT %d %s" % (code, text(resp)))
+
+
+def connect(host, port, addr=None, bind=None, helo="customer-pc.example",
+            timeout=30, login=None):
+    """a session that poses as customer ADDR through XCLIENT, or that
+    connects from the loopback address BIND; raises SetupError, OSError
+    or smtplib.SMTPException"""
+    s = smtplib.SMTP(host, port, local_hostname=helo, timeout=timeout,
+                     source_address=(bind, 0) if bind else None)
+    code, resp = s.ehlo()
+    if bind is not None:
+        if code != 250:
+            raise SetupError("EHLO %d %s" % (code, text(resp)))
+    else:
+        xclient(s, addr, login)
+    return s
+
+
+def message(sender, rcpt, mid, body=None):
+    """the text of message MID (header X-ZM-Test-Id: MID)"""
+    if body is None:
+        body = "Test message %s.\r\n" % mid
+    return ("From: <%s>\r\nTo: <%s>\r\nSubject: test %s\r\n"
+            "Message-ID: <%s@zm-test.example>\r\n"
+            "X-ZM-Test-Id: %s\r\n\r\n%s" % (sender, rcpt, mid, mid, mid, body))
+
+
+def transaction(s, mid, sender, rcpts, keep_going=False, body=None,
+                mid_data=None):
+    """one message: (stage, code, text, closed); closed when the server
+    closed the session.  mid_data, if given, is called after the first
+    half of the message text went out, before the rest."""
+    stage = "mail"
+    try:
+        code, resp = s.mail(sender)
+        if code == 250:
+            stage = "rcpt"
+            accepted = 0
+            for r in rcpts:
+                code, resp = s.rcpt(r)
+                if code in (250, 251):
+                    accepted += 1
+                elif not keep_going:
+                    break
+            if keep_going and accepted > 0:
+                code = 250
+        if code in (250, 251):
+            stage = "data"
+            data = smtplib.quotedata(message(sender, rcpts[0], mid, body))
+            data = data.encode("ascii") + b"\r\n.\r\n"
+            s.putcmd("data")
+            code, resp = s.getreply()
+            if code == 354:
+                stage = "eom"
+                if mid_data is not None:
+                    s.send(data[:len(data) // 2])
+                    mid_data()
+                    data = data[len(data) // 2:]
+                s.send(data)
+                code, resp = s.getreply()
+        closed = code == 421
+        if not closed and not (stage == "eom" and code == 250):
+            s.rset()
+        return stage, code, text(resp), closed
+    except smtplib.SMTPServerDisconnected as e:
+        return stage, 0, text(str(e)), True
+    except (OSError, smtplib.SMTPException) as e:
+        return stage, 0, "error " + text(str(e)), True
 
 
 def main():
@@ -89,15 +159,8 @@ def main():
     if a.bind is not None and not a.bind.startswith("127."):
         sys.exit("smtpclient.py: --bind: loopback only")
     try:
-        s = smtplib.SMTP(a.host, a.port, local_hostname=a.helo,
-                         timeout=a.timeout,
-                         source_address=(a.bind, 0) if a.bind else None)
-        code, resp = s.ehlo()
-        if a.bind is not None and code != 250:
-            sys.stderr.write("smtpclient.py: EHLO %d %s\n" % (code, text(resp)))
-            return 2
-        if a.bind is None:
-            xclient(s, a)
+        s = connect(a.host, a.port, a.addr, a.bind, a.helo, a.timeout,
+                    a.login)
         if a.auth:
             user, _, password = a.auth.partition(":")
             s.login(user, password)
@@ -111,45 +174,9 @@ def main():
         if closed:
             print("%s conn 000 session closed" % mid, flush=True)
             continue
-        stage = "mail"
-        try:
-            code, resp = s.mail(a.sender)
-            if code == 250:
-                stage = "rcpt"
-                accepted = 0
-                for r in rcpts:
-                    code, resp = s.rcpt(r)
-                    if code in (250, 251):
-                        accepted += 1
-                    elif not a.keep_going:
-                        break
-                if a.keep_going and accepted > 0:
-                    code = 250
-            if code in (250, 251):
-                stage = "data"
-                body = ("From: <%s>\r\nTo: <%s>\r\nSubject: test %s\r\n"
-                        "Message-ID: <%s@zm-test.example>\r\n"
-                        "X-ZM-Test-Id: %s\r\n\r\nTest message %s.\r\n"
-                        % (a.sender, rcpts[0], mid, mid, mid, mid))
-                s.putcmd("data")
-                code, resp = s.getreply()
-                if code == 354:
-                    stage = "eom"
-                    s.send(smtplib.quotedata(body).encode("ascii")
-                           + b"\r\n.\r\n")
-                    code, resp = s.getreply()
-            print("%s %s %03d %s" % (mid, stage, code, text(resp)), flush=True)
-            if code == 421:
-                closed = True
-            elif not (stage == "eom" and code == 250):
-                s.rset()
-        except smtplib.SMTPServerDisconnected as e:
-            print("%s %s 000 %s" % (mid, stage, text(str(e))), flush=True)
-            closed = True
-        except (OSError, smtplib.SMTPException) as e:
-            print("%s %s 000 error %s" % (mid, stage, text(str(e))),
-                  flush=True)
-            closed = True
+        stage, code, resp, closed = transaction(s, mid, a.sender, rcpts,
+                                                a.keep_going)
+        print("%s %s %03d %s" % (mid, stage, code, resp), flush=True)
     if not closed:
         try:
             s.quit()
