@@ -37,17 +37,10 @@
 # version left them (read whole once each); and MEMORY USAGE of a busy
 # key.  Nothing leaves loopback.  Needs redis-server and a build.
 set -euo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$(dirname "$0")/bench.sh"
 hosts=${1:-100000}
 per_host=${2:-1}
 rcpts=${3:-1}
-bdir=${ZM_BUILDDIR:-$top/build}
-bin=${ZM_BIN:-$bdir/zombie-milter}
-load=$bdir/contrib/bench/zm-load
-dir=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$dir"' EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 rport=$(free_port)
 mport=$(free_port)
 # Redis on a CPU of its own (the last), the milter and the load on the

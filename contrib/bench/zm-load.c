@@ -17,7 +17,7 @@
  * 198.(18+(i>>16)).((i>>8)&255).(i&255) (RFC 2544's 198.18.0.0/15: data
  * only, never contacted), or with -6 2001:db8:H:L00::1 where H = i>>8 and
  * L = i&255 (RFC 3849's documentation prefix; each host a /56 of its
- * own); connection j is host FIRST + (j * 7919) % POPULATION.  With -u,
+ * own; up to 2^24 hosts, 131072 in IPv4); connection j is host FIRST + (j * 7919) % POPULATION.  With -u,
  * host i's messages are sent as SASL login l<i % LOGINS>@SENDER_DOMAIN
  * ({auth_authen} at MAIL).  A body starts with a line naming the seed, the connection
  * and the message, so that no two bodies share a fingerprint; -B sends the
@@ -95,6 +95,7 @@
 #define MTA_PROTOCOL	0x1fffffUL
 
 #define HOSTS_MAX	131072U		/* addresses in 198.18.0.0/15 */
+#define HOSTS6_MAX	16777216U	/* -6: /56s under 2001:db8::/32 */
 #define HOST_STRIDE	7919U		/* a prime: spreads connections */
 #define MEASURED_MAX	10000000UL	/* latencies kept: 80 MB */
 #define BODY_MAX	10000000UL	/* Postfix's default size limit */
@@ -316,9 +317,12 @@ check_options(struct options *o, bool have_total)
 	if (o->warmup >= o->msgs)
 		fatal("-w %u: leaves no message to measure (-m %u)",
 		    o->warmup, o->msgs);
-	if ((unsigned long)o->first + o->population > HOSTS_MAX)
+	if (!o->ipv6 && (unsigned long)o->first + o->population > HOSTS_MAX)
 		fatal("-P %u -p %u: beyond the %u hosts of 198.18.0.0/15",
 		    o->first, o->population, HOSTS_MAX);
+	if ((unsigned long)o->first + o->population > HOSTS6_MAX)
+		fatal("-P %u -p %u: beyond the %u /56s of 2001:db8::/32",
+		    o->first, o->population, HOSTS6_MAX);
 	/* A population sharing a factor with the stride would leave most of
 	 * it unused. */
 	o->stride = gcd(HOST_STRIDE, o->population) == 1 ? HOST_STRIDE : 1;
@@ -363,9 +367,9 @@ parse_args(int argc, char **argv, struct options *o)
 			    MEASURED_MAX);
 			have_total = true;
 			break;
-		case 'P': o->first = parse_num(ch, optarg, 0, HOSTS_MAX - 1);
+		case 'P': o->first = parse_num(ch, optarg, 0, HOSTS6_MAX - 1);
 			break;
-		case 'p': o->population = parse_num(ch, optarg, 1, HOSTS_MAX);
+		case 'p': o->population = parse_num(ch, optarg, 1, HOSTS6_MAX);
 			break;
 		case 'q': o->quiet = true; break;
 		case 'r': o->rcpts = parse_num(ch, optarg, 1, 1000); break;
