@@ -32,6 +32,22 @@ hup_set_stop_handler(void (*handler)(void))
 	atomic_store(&stop_handler, handler);
 }
 
+/* Can the calling thread be joined?  (A libmilter that detached its
+ * signal thread must not have it joined.) */
+static bool
+joinable(void)
+{
+	pthread_attr_t attr;
+	int state;
+
+	if (pthread_getattr_np(pthread_self(), &attr) != 0)
+		return false;
+	if (pthread_attr_getdetachstate(&attr, &state) != 0)
+		state = PTHREAD_CREATE_DETACHED;
+	pthread_attr_destroy(&attr);
+	return state == PTHREAD_CREATE_JOINABLE;
+}
+
 /*
  * The sigwait() libmilter's signal thread calls.  sigwaitinfo() is
  * libc's own (and not this one), so the wait is the same; only SIGHUP is
@@ -58,7 +74,7 @@ sigwait(const sigset_t *set, int *sig)
 		}
 		if ((handler = atomic_load(&stop_handler)) != NULL)
 			handler();
-		if (!atomic_load(&stop_handed)) {
+		if (!atomic_load(&stop_handed) && joinable()) {
 			stopper = pthread_self();
 			atomic_store(&stop_handed, true);
 		}
@@ -67,16 +83,17 @@ sigwait(const sigset_t *set, int *sig)
 	}
 }
 
-void
+bool
 hup_join_stopper(void)
 {
 	struct timespec until;
 
 	if (!atomic_load(&stop_handed))
-		return;
+		return true;
 	/* libmilter's thread returns right after it stopped the listener;
 	 * should another version loop instead, give up after a second. */
-	clock_gettime(CLOCK_REALTIME, &until);
+	clock_gettime(CLOCK_MONOTONIC, &until);
 	until.tv_sec += 1;
-	(void)pthread_timedjoin_np(stopper, NULL, &until);
+	return pthread_clockjoin_np(stopper, NULL, CLOCK_MONOTONIC,
+	    &until) == 0;
 }

@@ -16,12 +16,17 @@
  * message in progress must be finished (drained) while it still runs.
  *
  * Handed SIGTERM or SIGINT, libmilter's thread stops the listener and
- * ends, but nothing joins it: smfi_main() may return, and the process
- * run its exit handlers -- libmilter's own destroys the mutex that thread
- * still holds -- before it is done.  hup_join_stopper() waits for it.
+ * ends, and libmilter never joins it: smfi_main() may return, and the
+ * process run its exit handlers -- libmilter's own destroys the lock that
+ * thread still holds -- before it is done.  hup_join_stopper() waits for
+ * it.  (Inside smfi_main() the listener still destroys its own lock
+ * without waiting for that thread; that one is libmilter's to fix, see
+ * contrib/tsan.supp.)
  */
 #ifndef ZM_HUP_H
 #define ZM_HUP_H
+
+#include <stdbool.h>
 
 /* Call handler on SIGHUP from now on (before smfi_main()); NULL: ignore
  * SIGHUP (once the stop began). */
@@ -31,7 +36,8 @@ void hup_set_handler(void (*handler)(void));
 void hup_set_stop_handler(void (*handler)(void));
 
 /* After smfi_main() returns: if a stop signal was handed to libmilter's
- * thread, wait (1 s at most) until that thread has ended. */
-void hup_join_stopper(void);
+ * thread, wait (1 s at most) until that thread has ended; false if it
+ * did not end in time. */
+bool hup_join_stopper(void);
 
 #endif

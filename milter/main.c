@@ -521,7 +521,9 @@ main(int argc, char **argv)
 	rc = smfi_main();
 	hup_set_handler(NULL);		/* no reload once the stop began */
 	hup_set_stop_handler(NULL);
-	hup_join_stopper();
+	if (!hup_join_stopper())
+		log_write(LOG_WARNING, "stop: libmilter's signal thread did not "
+		    "end within a second");
 	log_write(LOG_NOTICE, "stopping%s", rc == MI_SUCCESS ? "" : " on error");
 
 	if (*cfg->pid_file != '\0')
