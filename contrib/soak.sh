@@ -50,6 +50,7 @@
 # (ZM_BUILDDIR, default build/).  Loopback only; everything is stopped
 # and removed at exit.
 set -uo pipefail
+export PYTHONDONTWRITEBYTECODE=1	# nothing written into t/lib
 
 ZM_TOP=$(cd "$(dirname "$0")/.." && pwd)
 export ZM_TOP
@@ -135,7 +136,7 @@ milter_start() {
     life=$((life + 1))
     "$ZM_BIN" -f -c "$conf" 2>>"$MLOG" &
     mpid=$!
-    zm_pids+=($mpid)
+    zm_pids+=("$mpid")
     echo "$life $mpid $(now)" >>"$T/lives"
     zm_wait_port "$ZM_MILTER_PORT" 10 || die "the milter did not start: $(tail -5 "$MLOG")"
 }
@@ -144,6 +145,7 @@ milter_reap() {
     local rc
     { wait "$mpid"; } 2>/dev/null; rc=$?
     echo "$life $1 $rc" >>"$T/exits"
+    zm_forget "$mpid"
     mpid=
 }
 milter_start
@@ -177,7 +179,9 @@ python3 "$DRIVE" run --port "$ZM_PF_PORT" --hosts-file "$T/hosts" \
     --ctl "$T/ctl" --out "$T/replies.jsonl" 2>"$T/drive.err" &
 dpid=$!
 zm_pids+=($dpid)
-tr0=$EPOCHREALTIME	# the driver's clock starts about now
+# the driver's clock: fault times are on it
+for ((i = 0; i < 200; i++)); do [ -s "$T/ctl/t0" ] && break; sleep 0.05; done
+tr0=$(cat "$T/ctl/t0" 2>/dev/null) || die "the driver did not start: $(cat "$T/drive.err")"
 
 at() {	# FRACTION: sleep until that part of the run
     local s
@@ -207,14 +211,22 @@ hup() {
     wait_log 'reload: config' $((n + 1)) 10 || diag "no reload line after SIGHUP"
     fault reload "$1" "$s"
 }
-# redis_back NAME START: the fault lasts until the milter is answered again
-redis_back() {
-    wait_log 'answering again' $((nback + 1)) 60 || diag "$1: Redis not answering again after 60 s"
-    nback=$(nlines 'answering again')
-    fault redis "$1" "$2"
+# redis_fault NAME COMMAND...: run the fault; it lasts until the milter
+# logs that Redis answers again
+redis_fault() {
+    local name=$1 s n
+    shift
+    n=$(nlines 'answering again')
+    s=$(rnow)
+    "$@"
+    wait_log 'answering again' $((n + 1)) 60 || diag "$name: Redis not answering again after 60 s"
+    fault redis "$name" "$s"
+}
+redis_kill_restart() {
+    zm_redis_kill; sleep 2
+    zm_redis_start "${redis_args[@]}" || diag "redis-server did not come back"
 }
 
-nback=$(nlines 'answering again')
 at 0.05; hup sighup-1
 at 0.10
 s=$(rnow); touch "$T/ctl/middata"
@@ -227,14 +239,9 @@ at 0.17
 s=$(rnow); ts=$EPOCHREALTIME; kill -TERM "$mpid"; milter_reap sigterm
 term_ms=$(awk -v a="$ts" -v b="$EPOCHREALTIME" 'BEGIN { printf "%d", (b - a) * 1000 }')
 milter_start; fault milter sigterm "$s"
-at 0.25
-s=$(rnow); rcli CLIENT PAUSE 3000 ALL >/dev/null; sleep 3; redis_back client-pause "$s"
-at 0.35
-s=$(rnow); rcli DEBUG SLEEP 2 >/dev/null; redis_back debug-sleep "$s"
-at 0.45
-s=$(rnow); zm_redis_kill; sleep 2
-zm_redis_start "${redis_args[@]}" || diag "redis-server did not come back"
-redis_back redis-kill-9 "$s"
+at 0.25; redis_fault client-pause eval 'rcli CLIENT PAUSE 3000 ALL >/dev/null; sleep 3'
+at 0.35; redis_fault debug-sleep eval 'rcli DEBUG SLEEP 2 >/dev/null'
+at 0.45; redis_fault redis-kill-9 redis_kill_restart
 at 0.55
 s=$(rnow); zm_rbldnsd_stop; sleep 5
 zm_rbldnsd_restart || diag "rbldnsd did not come back"
@@ -251,7 +258,8 @@ kill -TERM "$mpid"; milter_reap end
 # --- the accounting -------------------------------------------------------
 
 R=$T/replies.jsonl
-is "$drc" 0 "the client ran to the end: $(cat "$T/drive.err")"
+is "$drc" 0 "the client ran to the end"
+diag "$(cat "$T/drive.err")"
 is "$(grep -c '"id": "h' "$R")" "$messages" "every message of the $messages got a reply or an error"
 
 accepted() { python3 - "$R" <<'EOF'
@@ -315,14 +323,27 @@ flat=$(awk -v life="$life_n" '
     }' "$T/samples")
 read -r nsamp rss_w rss_e fd_w fd_e <<<"$flat"
 diag "milter life $life_n: $nsamp samples; RSS (medians) $rss_w kB in its third quarter, $rss_e kB in its last; descriptors (sessions left out) $fd_w, then $fd_e"
-ok "$(awk -v a="$rss_w" -v b="$rss_e" -v n="$nsamp" 'BEGIN { exit !(n >= 6 && b <= a * 1.1 && b >= a * 0.9) }'; echo $?)" \
-    "RSS flat after warm-up (within 10%): $rss_w kB, then $rss_e kB"
-ok "$(awk -v a="$fd_w" -v b="$fd_e" -v n="$nsamp" 'BEGIN { exit !(n >= 6 && b <= a * 1.1 && b >= a * 0.9) }'; echo $?)" \
-    "descriptors flat after warm-up (within 10%): $fd_w, then $fd_e"
+within10() { awk -v a="$1" -v b="$2" -v n="$nsamp" 'BEGIN { exit !(n >= 6 && b <= a * 1.1 && b >= a * 0.9) }'; echo $?; }
+# a sanitizer's runtime grows on its own (ASan's quarantine of freed
+# memory, TSan's shadow and history): RSS means something only without
+sanitized=$(nm "$ZM_BIN" 2>/dev/null | grep -cE ' __(asan|tsan)_init$')
+if [ "$sanitized" = 0 ]; then
+    ok "$(within10 "$rss_w" "$rss_e")" "RSS flat after warm-up (within 10%): $rss_w kB, then $rss_e kB"
+else
+    zm_ntest=$((zm_ntest + 1))
+    echo "ok $zm_ntest # skip RSS under a sanitizer (it was $rss_w kB, then $rss_e kB)"
+fi
+ok "$(within10 "$fd_w" "$fd_e")" "descriptors flat after warm-up (within 10%): $fd_w, then $fd_e"
 
-# Redis: the hosts no Redis or milter fault touched
-python3 - "$R" "$T/faults" "$T/hosts" >"$T/clean" <<'EOF'
-import ipaddress, json, sys
+# Redis: the hosts no Redis or milter fault touched, and none the milter
+# decided with its fallback all the same (a timeout of its own)
+python3 - "$R" "$T/faults" "$MLOG" >"$T/clean" 2>"$T/clean.err" <<'EOF'
+import ipaddress, json, re, sys
+fell = set()
+for l in open(sys.argv[3], errors="replace"):
+    m = re.search(r" action=\S+ host=(\S+) .*fallback=", l)
+    if m:
+        fell.add(m.group(1))
 faults = []
 for l in open(sys.argv[2]):
     kind, name, s, e = l.split()
@@ -341,8 +362,12 @@ for addr, rs in sorted(per.items()):
     key = addr
     if ":" in addr:
         key = str(ipaddress.ip_network(addr + "/64", strict=False))
+    if key in fell:
+        sys.stderr.write("%s: decided with the fallback outside the faults\n" % key)
+        continue
     print(key, len(rs))
 EOF
+[ -s "$T/clean.err" ] && diag "$(head -5 "$T/clean.err")"
 awk '{ print "HGET zm:rate:" $1 " c" }' "$T/clean" | redis-cli -h 127.0.0.1 -p "$ZM_REDIS_PORT" --raw |
     awk -F: '{ print $2 + 0 }' >"$T/clean.redis"
 nclean=$(wc -l <"$T/clean")

@@ -12,6 +12,8 @@
 #   plan N, ok COND DESC, is GOT WANT DESC, like GOT REGEX DESC, diag MSG
 #   zm_free_port  prints a free TCP port on 127.0.0.1
 #   zm_bg CMD...  runs CMD in the background, remembered for clean-up
+#   zm_forget PID     forgets a process the test has waited for (so that
+#                 no other process of its number is killed at exit)
 #   zm_wait_port PORT [SECONDS]   waits until 127.0.0.1:PORT accepts
 #   zm_milter_conf FILE PORT [EXTRA...]  writes a milter config listening on
 #                 PORT, with EXTRA lines appended
@@ -35,7 +37,7 @@ export ZM_TOP ZM_BUILDDIR ZM_BIN
 
 # a report's own lines: its header, UBSan's finding, its summary (not a
 # mere mention, such as libFuzzer's note about LeakSanitizer)
-ZM_SANITIZER_RE='==[0-9]+==ERROR: [A-Za-z]+Sanitizer|WARNING: ThreadSanitizer:|runtime error:|SUMMARY: [A-Za-z]+Sanitizer'
+ZM_SANITIZER_RE='==[0-9]+==ERROR: [A-Za-z]+Sanitizer|WARNING: ThreadSanitizer:|runtime error:|SUMMARY: [A-Za-z]+Sanitizer|[A-Za-z]+Sanitizer CHECK failed|FATAL: [A-Za-z]+Sanitizer'
 T=$(mktemp -d "${TMPDIR:-/tmp}/zm-test.XXXXXX")
 chmod 755 "$T"
 zm_pids=()
@@ -87,6 +89,12 @@ zm_free_port() {
 zm_bg() {
     "$@" &
     zm_pids+=($!)
+}
+
+zm_forget() {
+    local p keep=()
+    for p in "${zm_pids[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
+    zm_pids=("${keep[@]}")
 }
 
 zm_wait_port() {

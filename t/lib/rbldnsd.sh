@@ -137,6 +137,7 @@ zm_rbldnsd_restart() {
 zm_rbldnsd_stop() {
     kill -TERM "$ZM_RBL_PID" 2>/dev/null
     wait "$ZM_RBL_PID" 2>/dev/null
+    zm_forget "$ZM_RBL_PID"
     return 0
 }
 

@@ -45,11 +45,13 @@ zm_redis_start() {
 zm_redis_stop() {
     kill -TERM "$ZM_REDIS_PID" 2>/dev/null
     wait "$ZM_REDIS_PID" 2>/dev/null
+    zm_forget "$ZM_REDIS_PID"
 }
 
 zm_redis_kill() {
     kill -KILL "$ZM_REDIS_PID" 2>/dev/null
     wait "$ZM_REDIS_PID" 2>/dev/null
+    zm_forget "$ZM_REDIS_PID"
 }
 
 rcli() {

@@ -126,7 +126,10 @@ def transaction(s, mid, sender, rcpts, keep_going=False, body=None,
                 code, resp = s.getreply()
         closed = code == 421
         if not closed and not (stage == "eom" and code == 250):
-            s.rset()
+            try:
+                s.rset()
+            except (OSError, smtplib.SMTPException):
+                closed = True
         return stage, code, text(resp), closed
     except smtplib.SMTPServerDisconnected as e:
         return stage, 0, text(str(e)), True

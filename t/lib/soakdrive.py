@@ -10,9 +10,10 @@ rate, through a real MTA with XCLIENT (t/lib/smtpclient.py).
 
     ADDR SLOT LISTED
 
-ADDR an IPv4 address of 198.18.0.0/15 (four a /24) or, for one host in
-ten, an IPv6 address in a /64 of its own under 2001:db8:5::/48 (four a
-/56); SLOT the part of the run in which the host sends (hosts are spread
+ADDR an IPv4 address of 198.18.0.0/15 (four a /24, up to eight when
+there are more than 2,048 of them: no more than the sample
+configuration's prefix_hosts_per_window) or, for one host in ten, an
+IPv6 address in a /64 of its own under 2001:db8::/32 (four a /56); SLOT the part of the run in which the host sends (hosts are spread
 evenly over S slots); LISTED 1 for the PERCENT of the hosts that the
 soak's DNSBL lists.
 
@@ -20,8 +21,8 @@ soak's DNSBL lists.
 one to three messages, a slot's hosts in their own stretch of the run, in
 the order of a schedule fixed by the seed.  W threads work through the
 schedule; a session starts at its time, or as soon as a thread is free.
-Each message's body is words of its own (no two hosts send alike, so no
-bulk signal).  One line of JSON per message:
+Each message's body is words drawn for that message (no two messages
+alike, so no bulk signal).  One line of JSON per message:
 
     {"id": "h17-3", "host": ADDR, "slot": S, "t0": SECONDS, "t1": SECONDS,
      "stage": "eom", "code": 250, "text": "2.0.0 Ok: queued as ..."}
@@ -30,12 +31,15 @@ t0 and t1 are when the message's transaction began and ended, in seconds
 since the start.  The id is in the message's X-ZM-Test-Id header.
 
 The fault schedule talks to it through files in the control directory:
-when CTL/middata appears, a probe session (host 192.0.2.200) sends a
-message up to the middle of its text, creates CTL/middata.ready, waits
-(30 s at most) for CTL/middata.go, sends the rest and records the reply
-as "probe-N"; the files are then removed.  When every message is sent,
-it waits for CTL/stop (the schedule's end) before it exits.  At the end it prints one summary line on
-standard error.  Loopback only.
+CTL/t0 holds the start (seconds since the epoch) once it has begun; when
+CTL/middata appears, a probe session (host 192.0.2.200) sends a message
+up to the middle of its text, creates CTL/middata.ready, waits (30 s at
+most) for CTL/middata.go, sends the rest and records the reply as
+"probe-N"; the files are then removed.  When every message is sent, it
+waits for CTL/stop (the schedule's end) before it exits.  At the end it
+prints one summary line on standard error; the exit status is 1 if a
+client thread died of an error of its own (its traceback on standard
+error), 0 otherwise.  Loopback only.
 """
 import argparse
 import json
@@ -44,6 +48,7 @@ import random
 import sys
 import threading
 import time
+import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import smtpclient  # noqa: E402
@@ -57,19 +62,23 @@ WORDS = ("invoice order meeting report garden holiday project river "
          "picture weather friday monday account harbour library")
 
 
-def host_addr(i, v6):
+def host_addr(i, v6, per24=4):
     if v6:
         k, m = divmod(i, 4)
-        return "2001:db8:5:%x::1" % ((k << 8) | m)
-    k, m = divmod(i, 4)
-    return "198.%d.%d.%d" % (18 + k // 256, k % 256, 10 + 50 * m)
+        return "2001:db8:%x:%x::1" % (0x100 + k // 256, ((k % 256) << 8) | m)
+    k, m = divmod(i, per24)
+    return "198.%d.%d.%d" % (18 + k // 256, k % 256, 10 + m)
 
 
 def cmd_hosts(a):
     rnd = random.Random(a.seed)
     n6 = a.hosts // 10
     n4 = a.hosts - n6
-    hosts = [host_addr(i, False) for i in range(n4)]
+    per24 = max(4, -(-n4 // 512))
+    if per24 > 8:
+        sys.exit("soakdrive.py: at most 4096 IPv4 hosts (eight a /24 of "
+                 "198.18.0.0/15), and %d asked" % n4)
+    hosts = [host_addr(i, False, per24) for i in range(n4)]
     hosts += [host_addr(i, True) for i in range(n6)]
     rnd.shuffle(hosts)
     listed = set(rnd.sample(range(a.hosts), a.hosts * a.listed // 100))
@@ -99,6 +108,7 @@ class Run:
         self.counts = {}
         self.stopped = False
         self.nprobe = 0
+        self.died = 0
 
     def now(self):
         return time.monotonic() - self.start
@@ -140,8 +150,6 @@ class Run:
         return plan
 
     def session(self, t_start, i, addr, slot, seq, n, words):
-        rnd = random.Random("%d-%d" % (self.a.seed, i))
-        recs = []
         try:
             s = smtpclient.connect("127.0.0.1", self.a.port, addr=addr,
                                    helo="pc%d.customer.example" % i,
@@ -161,6 +169,7 @@ class Run:
             if closed:
                 stage, code, text = "conn", 0, "session closed"
             else:
+                rnd = random.Random("%d-%s" % (self.a.seed, mid))
                 stage, code, text, closed = smtpclient.transaction(
                     s, mid, SENDER, [RCPT], body=body(rnd, words))
             self.record({"id": mid, "host": addr, "slot": slot, "t0": t0,
@@ -185,7 +194,13 @@ class Run:
             else:
                 with self.lock:
                     self.lag = max(self.lag, -wait)
-            self.session(*job, words=words)
+            try:
+                self.session(*job, words=words)
+            except Exception:
+                traceback.print_exc()
+                with self.lock:
+                    self.died += 1
+                return
 
     def probe(self):
         ctl = self.a.ctl
@@ -229,6 +244,9 @@ class Run:
 def cmd_run(a):
     r = Run(a)
     plan = r.plan()
+    with open(os.path.join(a.ctl, "t0.new"), "w") as f:
+        f.write("%.3f\n" % (time.time() - r.now()))
+    os.rename(os.path.join(a.ctl, "t0.new"), os.path.join(a.ctl, "t0"))
     words = WORDS.split()
     threads = [threading.Thread(target=r.worker, args=(plan, words))
                for _ in range(a.workers)]
@@ -244,7 +262,9 @@ def cmd_run(a):
     sys.stderr.write("soakdrive.py: %d sessions, %.1f s, max lag %.2f s: %s\n"
                      % (len(plan), r.now(), r.lag,
                         ", ".join("%s=%d" % kv for kv in sorted(r.counts.items()))))
-    return 0
+    if r.died:
+        sys.stderr.write("soakdrive.py: %d client threads died\n" % r.died)
+    return 1 if r.died else 0
 
 
 def main():
