@@ -53,7 +53,7 @@ taskset -c "$rcpu" redis-server --port "$rport" --bind 127.0.0.1 --save '' \
     --appendonly no --dir "$dir" --logfile "$dir/redis.log" \
     --slowlog-max-len 200000 &
 cli() { redis-cli -p "$rport" "$@"; }
-until [ "$(cli PING 2>/dev/null)" = PONG ]; do sleep 0.05; done
+wait_until 10 redis_up || exit 1
 
 info() { cli INFO "$1" | tr -d '\r' | sed -n "s/^$2:\([0-9.]*\).*/\1/p"; }
 cpu() { cli INFO cpu | tr -d '\r' | awk -F: '/^used_cpu_(user|sys):/ { s += $2 } END { printf "%.6f", s }'; }
@@ -76,7 +76,7 @@ run() {
     } >"$dir/$name.conf"
     taskset -c "$others" "$bin" -f -c "$dir/$name.conf" 2>"$dir/$name.log" &
     mpid=$!
-    until (exec 3<>"/dev/tcp/127.0.0.1/$mport") 2>/dev/null; do sleep 0.05; done
+    wait_until 10 milter_up || { tail -20 "$dir/$name.log" >&2; exit 1; }
     cli CONFIG RESETSTAT >/dev/null
     # every EVALSHA's time, where memory is not measured (the log holds
     # each call's arguments)
@@ -93,8 +93,7 @@ run() {
     fpkeys=$(cli --scan --pattern 'zm:fp:*' | wc -l)
     cli INFO commandstats | tr -d '\r' >"$dir/$name.stats"
     cli --json SLOWLOG GET -1 >"$dir/$name.slowlog"
-    kill -TERM "$mpid"
-    wait "$mpid" || true
+    stop_milter "$mpid" "$dir/$name.log" || exit 1
     trips=$(sed -n 's/.*: \([0-9]*\) round trips, \([0-9]*\) commands$/\1 \2/p' "$dir/$name.log")
 }
 

@@ -739,7 +739,8 @@ negotiate(struct wire *w)
 
 #define ADDR_LEN	48
 
-/* Host i's address; i < HOSTS_MAX, so the second octet is 18 or 19. */
+/* Host i's address; in IPv4 i < HOSTS_MAX, so the second octet is 18 or
+ * 19; with -6 i < HOSTS6_MAX, so H fits its 16 bits. */
 static void
 host_addr(const struct options *o, unsigned host, char buf[ADDR_LEN])
 {
