@@ -48,7 +48,8 @@ for target in "${targets[@]}"; do
     [ -x "$bin" ] || { echo "fuzz.sh: no target $target" >&2; exit 2; }
     mkdir -p "$work/$target"
     echo "fuzz.sh: $target for $secs s, new inputs in $work/$target"
-    "$bin" -max_total_time="$secs" -max_len=8192 -timeout=10 \
+    TIMEFORMAT="fuzz.sh: $target: %R s, %U s user and %S s system CPU"
+    time "$bin" -max_total_time="$secs" -max_len=8192 -timeout=10 \
         -rss_limit_mb=2048 -print_final_stats=1 \
         -artifact_prefix="$top/build-fuzz/crashes/$target-" \
         "$work/$target" "fuzz/corpus/$target" || status=1
