@@ -10,7 +10,8 @@
 # where any report fails the test too (contrib/tsan.supp: only
 # libmilter's own code is suppressed, and why).
 # The libFuzzer targets are built too (build-fuzz/, clang), and t/fuzz/
-# runs each briefly.
+# runs each briefly, in the first run only (they are the same binaries
+# whatever the build).
 # Each run is `prove` over the t/ directories (cmocka unit tests, the real
 # binary through miltertest and the protocol, private Redis, DNS and
 # Postfix servers); the last line totals all runs.
@@ -67,7 +68,10 @@ if [ "${ZM_SANITIZE:-1}" = 1 ]; then
 fi
 
 tests=("$@")
-[ ${#tests[@]} -gt 0 ] || tests=(t/unit/*.t t/cli/*.t t/proto/*.t t/redis/*.t t/redis-faults/*.t t/dnsbl/*.t t/signals/*.t t/spf/*.t t/fuzz/*.t t/replay/*.t t/bench/*.t t/e2e/*.t t/soak/*.t)
+# the longest first, so that prove -j2 keeps both slots busy to the end
+[ ${#tests[@]} -gt 0 ] || tests=(t/soak/*.t t/e2e/*.t t/redis/churn_expiry.t t/unit/*.t t/cli/*.t t/proto/*.t t/redis/*.t t/redis-faults/*.t t/dnsbl/*.t t/signals/*.t t/spf/*.t t/fuzz/*.t t/replay/*.t t/bench/*.t)
+# (a test named twice runs once)
+mapfile -t tests < <(printf '%s\n' "${tests[@]}" | awk '!seen[$0]++')
 tsan_tests=()	# of those, the ones with threads at work
 for t in "${tests[@]}"; do
     case $t in
@@ -82,6 +86,8 @@ export TSAN_OPTIONS="suppressions=$top/contrib/tsan.supp:halt_on_error=0:exitcod
 passed=0 failed=0 status=0
 for b in "${builds[@]}"; do
     run=("${tests[@]}")
+    # the fuzz targets are build-fuzz/'s whatever the build: once is enough
+    [ "$b" = "${builds[0]}" ] || mapfile -t run < <(printf '%s\n' "${run[@]}" | grep -v '^t/fuzz/')
     [ "$b" = build-tsan ] && run=("${tsan_tests[@]}")
     [ ${#run[@]} -gt 0 ] || continue
     echo "=== suite against $b/"
