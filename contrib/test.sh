@@ -68,7 +68,7 @@ if [ "${ZM_SANITIZE:-1}" = 1 ]; then
 fi
 
 tests=("$@")
-# the longest first, so that prove -j2 keeps both slots busy to the end
+# the longest first (prove -j2 starts them in this order)
 [ ${#tests[@]} -gt 0 ] || tests=(t/soak/*.t t/e2e/*.t t/redis/churn_expiry.t t/unit/*.t t/cli/*.t t/proto/*.t t/redis/*.t t/redis-faults/*.t t/dnsbl/*.t t/signals/*.t t/spf/*.t t/fuzz/*.t t/replay/*.t t/bench/*.t)
 # (a test named twice runs once)
 mapfile -t tests < <(printf '%s\n' "${tests[@]}" | awk '!seen[$0]++')
