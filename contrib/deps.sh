@@ -12,15 +12,16 @@ set -euo pipefail
 
 build_pkgs=(autoconf automake make gcc pkg-config libmilter-dev
     libconfuse-dev libhiredis-dev libspf2-dev libunbound-dev libjansson-dev
-    libssl-dev libcmocka-dev)
+    libssl-dev libcmocka-dev libmicrohttpd-dev)
 fuzz_pkgs=(clang libclang-rt-14-dev)
 # The Sendmail tests unpack Debian's sendmail-bin privately (never
 # installed: it would replace Postfix); these are what it needs to run,
 # and the SASL plugins its AUTH test uses.
 sendmail_run_pkgs=(m4 libdb5.3 libldap-2.5-0 libnsl2 libsasl2-2
     libsasl2-modules libsasl2-modules-db)
-test_pkgs=(redis-server rbldnsd postfix miltertest python3 perl procps
-    "${sendmail_run_pkgs[@]}" "${fuzz_pkgs[@]}")
+# promtool (package prometheus) checks the metrics endpoint's output.
+test_pkgs=(redis-server rbldnsd postfix miltertest python3 perl procps curl
+    prometheus "${sendmail_run_pkgs[@]}" "${fuzz_pkgs[@]}")
 
 case ${1:-build} in
 build) want=("${build_pkgs[@]}") ;;
@@ -43,6 +44,15 @@ sudo=()
 # instances, so the system one stays unconfigured and stopped.
 echo "postfix postfix/main_mailer_type select No configuration" |
     "${sudo[@]}" debconf-set-selections
+# Nor may a package start its service (redis-server, prometheus): the
+# tests start their own.  policy-rc.d says so to invoke-rc.d, for the
+# length of the install, unless the machine has one of its own.
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' | "${sudo[@]}" tee "$policy" >/dev/null
+    "${sudo[@]}" chmod 755 "$policy"
+    trap '"${sudo[@]}" rm -f "$policy"' EXIT
+fi
 "${sudo[@]}" apt-get update -qq
 DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq \
     --no-install-recommends "${missing[@]}" >/dev/null

@@ -88,17 +88,19 @@ helo_evaluate(const struct config *cfg, const struct signal_facts *f,
 	if (f->helo == NULL || *f->helo == '\0')
 		return;
 	if (*f->helo == '[' || netaddr_parse(f->helo, &addr))
-		score_add(score, (int)sig->helo_ip_points, "helo=ip");
+		score_add_key(score, (int)sig->helo_ip_points, '\0', "helo=ip");
 	else if (strchr(f->helo, '.') == NULL)
-		score_add(score, (int)sig->helo_not_fqdn_points, "helo=nofqdn");
+		score_add_key(score, (int)sig->helo_not_fqdn_points, '\0',
+		    "helo=nofqdn");
 	if ((cfg->relay_name != NULL && *cfg->relay_name != '\0' &&
 	    strcasecmp(f->helo, cfg->relay_name) == 0) ||
 	    (f->mta_name != NULL && *f->mta_name != '\0' &&
 	    strcasecmp(f->helo, f->mta_name) == 0))
-		score_add(score, (int)sig->helo_self_points, "helo=self");
+		score_add_key(score, (int)sig->helo_self_points, '\0',
+		    "helo=self");
 	for (i = 0; i < sig->nfreemail; i++) {
 		if (under(f->helo, sig->freemail[i])) {
-			score_add(score, (int)sig->helo_freemail_points,
+			score_add_key(score, (int)sig->helo_freemail_points, '\0',
 			    "helo=freemail");
 			break;
 		}

@@ -46,6 +46,17 @@ breaker_allow(struct breaker *b, uint64_t now_ms)
 	return allow;
 }
 
+bool
+breaker_closed(struct breaker *b)
+{
+	bool closed;
+
+	pthread_mutex_lock(&b->lock);
+	closed = b->state == BREAKER_CLOSED;
+	pthread_mutex_unlock(&b->lock);
+	return closed;
+}
+
 enum breaker_change
 breaker_success(struct breaker *b, uint64_t now_ms)
 {

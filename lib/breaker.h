@@ -54,6 +54,9 @@ void breaker_destroy(struct breaker *b);
 /* May a call go out now?  In the open state, true once per backoff. */
 bool breaker_allow(struct breaker *b, uint64_t now_ms);
 
+/* Is it closed (calls go through)?  For the metrics; changes nothing. */
+bool breaker_closed(struct breaker *b);
+
 /* The call succeeded. */
 enum breaker_change breaker_success(struct breaker *b, uint64_t now_ms);
 

@@ -156,6 +156,7 @@ static int validate_reply(cfg_t *cfg, cfg_opt_t *opt);
 static int validate_socket(cfg_t *cfg, cfg_opt_t *opt);
 static int validate_window(cfg_t *cfg, cfg_opt_t *opt);
 static int validate_redis(cfg_t *cfg, cfg_opt_t *opt);
+static int validate_listen(cfg_t *cfg, cfg_opt_t *opt);
 static int validate_token(cfg_t *cfg, cfg_opt_t *opt);
 static int validate_secret_file(cfg_t *cfg, cfg_opt_t *opt);
 static int validate_dnsbl(cfg_t *cfg, cfg_opt_t *opt);
@@ -182,6 +183,7 @@ static cfg_opt_t top_opts[] = {
 	CFG_STR("socket", "inet:8895@127.0.0.1", CFGF_NONE),
 	CFG_STR("user", "", CFGF_NONE),
 	CFG_STR("pid_file", "", CFGF_NONE),
+	CFG_STR("metrics_listen", "", CFGF_NONE),
 	CFG_STR("log_level", "info", CFGF_NONE),
 	CFG_STR("mode", "enforce", CFGF_NONE),
 	CFG_INT("ipv4_prefix", 32, CFGF_NONE),
@@ -525,6 +527,28 @@ validate_redis(cfg_t *cfg, cfg_opt_t *opt)
 	return -1;
 }
 
+bool
+config_listen_address(const char *spec, struct config_redis_addr *out)
+{
+	struct netaddr addr;
+
+	return strncmp(spec, "unix:", 5) != 0 &&
+	    config_redis_address(spec, out) && netaddr_parse(out->host, &addr);
+}
+
+static int
+validate_listen(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+	struct config_redis_addr addr;
+
+	if (*v == '\0' || config_listen_address(v, &addr))
+		return 0;
+	cfg_error(cfg, "%s: \"%s\" is not ADDRESS:PORT or [IPV6-ADDRESS]:PORT "
+	    "(an address, not a name)", opt->name, v);
+	return -1;
+}
+
 /* Key prefixes and names that end up in keys, events and logs. */
 static int
 validate_token(cfg_t *cfg, cfg_opt_t *opt)
@@ -709,6 +733,7 @@ set_validators(cfg_t *cfg)
 	cfg_set_validate_func(cfg, "exempt", validate_exempt);
 	cfg_set_validate_func(cfg, "delegated_prefixes", validate_delegations);
 	cfg_set_validate_func(cfg, "socket", validate_socket);
+	cfg_set_validate_func(cfg, "metrics_listen", validate_listen);
 	cfg_set_validate_func(cfg, "window", validate_window);
 }
 
@@ -929,6 +954,7 @@ fill(cfg_t *cfg, const char *path)
 	c->socket = dup_str(cfg, "socket");
 	c->user = dup_str(cfg, "user");
 	c->pid_file = dup_str(cfg, "pid_file");
+	c->metrics_listen = dup_str(cfg, "metrics_listen");
 	c->support_url = dup_str(cfg, "support_url");
 	c->log_level = word_value("log_level", cfg_getstr(cfg, "log_level"));
 	c->mode = (enum config_mode)word_value("mode", cfg_getstr(cfg, "mode"));
@@ -960,7 +986,8 @@ fill(cfg_t *cfg, const char *path)
 		return NULL;
 	}
 	if ((path != NULL && c->path == NULL) || c->socket == NULL ||
-	    c->user == NULL || c->pid_file == NULL || c->support_url == NULL ||
+	    c->user == NULL || c->pid_file == NULL ||
+	    c->metrics_listen == NULL || c->support_url == NULL ||
 	    c->exempt == NULL || c->reply_tempfail == NULL ||
 	    c->reply_reject == NULL || c->reply_quarantine == NULL) {
 		config_free(c);
@@ -1210,6 +1237,7 @@ config_free(const struct config *cfg)
 	free(c->socket);
 	free(c->user);
 	free(c->pid_file);
+	free(c->metrics_listen);
 	free(c->support_url);
 	free(c->exempt);
 	free(c->reply_tempfail);

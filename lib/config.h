@@ -123,6 +123,7 @@ struct config {
 	char *socket;
 	char *user;			/* "" = keep the current user */
 	char *pid_file;			/* "" = none */
+	char *metrics_listen;		/* "" = no metrics endpoint */
 	int log_level;			/* a syslog priority, LOG_ERR..LOG_DEBUG */
 	enum config_mode mode;
 	unsigned ipv4_prefix;
@@ -210,6 +211,10 @@ bool config_socket_valid(const char *sock);
 
 /* Parse HOST:PORT, [IPV6]:PORT or unix:PATH; false if malformed. */
 bool config_redis_address(const char *spec, struct config_redis_addr *out);
+
+/* Parse ADDRESS:PORT or [IPV6-ADDRESS]:PORT, numeric: a listening
+ * address (metrics_listen); false if malformed. */
+bool config_listen_address(const char *spec, struct config_redis_addr *out);
 
 /* "local", "accept" or "tempfail". */
 const char *config_fallback_name(enum config_fallback f);

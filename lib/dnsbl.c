@@ -18,6 +18,7 @@
 
 #include "address.h"
 #include "dnsbl.h"
+#include "metrics.h"
 #include "resolver.h"
 
 #define LOOKUPS_MAX	DNSBL_RESULTS_MAX
@@ -430,7 +431,8 @@ dnsbl_collect(struct dnsbl *d, struct dnsbl_lookups *const sets[],
 		for (i = 0; sets[s] != NULL && i < sets[s]->n && n <
 		    DNSBL_RESULTS_MAX; i++)
 			qs[n++] = sets[s]->l[i].query;
-	resolver_wait(d->resolver, qs, n, budget_ms);
+	if (!resolver_wait(d->resolver, qs, n, budget_ms))
+		metrics_count(METRICS_DNS_BUDGET_OVERRUNS, 1);
 	n = 0;
 	for (s = 0; s < nsets; s++) {
 		for (i = 0; sets[s] != NULL && i < sets[s]->n && n <

@@ -23,8 +23,9 @@ dnsbl_evaluate(const struct config *cfg, const struct signal_facts *facts,
 		r = &facts->dnsbl[i];
 		if (r->status != DNSBL_LISTED)
 			continue;
-		score_add(score, r->mapped != NULL ? r->mapped->points : 0,
-		    "%s=%s:%u.%u.%u.%u", dnsbl_subject_name(r->subject),
+		/* counted by zone, never by the code a server answered */
+		score_add_key(score, r->mapped != NULL ? r->mapped->points : 0,
+		    ':', "%s=%s:%u.%u.%u.%u", dnsbl_subject_name(r->subject),
 		    r->zone->name, r->code >> 24, (r->code >> 16) & 0xff,
 		    (r->code >> 8) & 0xff, r->code & 0xff);
 	}

@@ -9,6 +9,7 @@
 
 #include "engine.h"
 #include "hostkey.h"
+#include "metrics.h"
 #include "signals.h"
 
 struct engine {
@@ -192,6 +193,7 @@ engine_check_mail(struct engine *e, const struct engine_message *m,
 		d->blocked = keys[which];
 		d->would = VERDICT_REJECT;
 		score_add(&d->score, 0, "quarantined");
+		d->score.reasons[d->score.nreasons - 1].signal = "quarantine";
 	}
 	settle(e, d);
 }
@@ -233,8 +235,10 @@ quarantine(struct engine *e, struct store *where,
 	size_t k;
 
 	memset(&q, 0, sizeof(q));
-	for (k = 0; k < n; k++)
+	for (k = 0; k < n; k++) {
 		q.keys[kind[k]] = subj[k].key;
+		metrics_quarantine(kind[k]);
+	}
 	q.since = now;
 	q.until = now + (time_t)e->cfg->quarantine_s;
 	q.score = &d->score;
@@ -273,6 +277,18 @@ observation(const struct engine *e, const struct engine_message *m,
 	obs->per_host_bulk = sig->bulk_host_recipients > 0;
 	obs->cross_host_bulk = sig->bulk_hosts > 0;
 	obs->rcpts = m->rcpts;
+}
+
+/* Run a signal, naming it in the reasons it adds (for the metrics). */
+static void
+evaluate(const struct signal *sig, const struct config *cfg,
+    const struct signal_facts *f, struct score *score)
+{
+	unsigned i = score->nreasons;
+
+	sig->evaluate(cfg, f, score);
+	for (; i < score->nreasons; i++)
+		score->reasons[i].signal = sig->name;
 }
 
 /* Where the signals find each subject's counts. */
@@ -337,7 +353,7 @@ engine_decide(struct engine *e, const struct engine_message *m,
 		s->refused = subj[k].refused;
 	}
 	for (k = 0; k < sizeof(signals) / sizeof(signals[0]); k++)
-		signals[k]->evaluate(e->cfg, &f, &d->score);
+		evaluate(signals[k], e->cfg, &f, &d->score);
 	d->would = failure_verdict(e, d,
 	    score_verdict(&d->score, &e->cfg->thresholds));
 	settle(e, d);

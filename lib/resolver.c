@@ -27,6 +27,7 @@
 
 #include "clock.h"
 #include "hostkey.h"
+#include "metrics.h"
 #include "resolver.h"
 
 #define QNAME_MAX	(RESOLVER_NAME_MAX + 2)	/* a trailing dot, NUL */
@@ -193,6 +194,10 @@ answered(void *arg, int err, struct ub_result *res)
 		q->status = RESOLVER_NXDOMAIN;
 	else if (err == 0 && res != NULL && res->rcode == 0 && !res->havedata)
 		q->status = RESOLVER_NODATA;
+	metrics_dns_answer(q->status == RESOLVER_ANSWER ? METRICS_DNS_ANSWER
+	    : q->status == RESOLVER_NXDOMAIN ? METRICS_DNS_NXDOMAIN
+	    : q->status == RESOLVER_NODATA ? METRICS_DNS_NODATA
+	    : METRICS_DNS_FAILED);
 	c = cache_slot(r, q->qname, q->qtype);
 	if (q->status != RESOLVER_FAILED) {
 		rrset_clear(&c->rrs);
@@ -426,6 +431,7 @@ start(struct resolver *r, const char *qname, int qtype, bool use_cache,
 	    strcmp(c->qname, q->qname) == 0 && rrset_copy(&q->rrs, &c->rrs)) {
 		q->status = c->status;
 		pthread_mutex_unlock(&r->lock);
+		metrics_count(METRICS_DNS_CACHE_HITS, 1);
 		return q;
 	}
 	if (!may_send(r, quota, &cap_began)) {
@@ -451,6 +457,7 @@ start(struct resolver *r, const char *qname, int qtype, bool use_cache,
 	pthread_mutex_unlock(&r->lock);
 	/* Not under r->lock: the answer may come, and take it, at once. */
 	atomic_fetch_add(&r->sent, 1);
+	metrics_count(METRICS_DNS_QUERIES, 1);
 	if (ub_resolve_async(r->ctx, q->qname, qtype, 1 /* IN */, q,
 	    answered, &id) != 0) {
 		unsigned long refused;
@@ -481,23 +488,25 @@ resolver_start_uncached(struct resolver *r, const char *qname)
 	return start(r, qname, RESOLVER_T_A, false, NULL);
 }
 
-void
+bool
 resolver_wait(struct resolver *r, struct resolver_query *const qs[], size_t n,
     unsigned budget_ms)
 {
 	const struct timespec until = clock_timespec(clock_monotonic_ms() +
 	    budget_ms);
+	bool all = true;
 	size_t i;
 
 	pthread_mutex_lock(&r->lock);
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && all; i++)
 		while (qs[i] != NULL && qs[i]->status == RESOLVER_PENDING)
 			if (pthread_cond_timedwait(&r->answered, &r->lock,
-			    &until) == ETIMEDOUT)
-				goto out;
-	}
-out:
+			    &until) == ETIMEDOUT) {
+				all = qs[i]->status != RESOLVER_PENDING;
+				break;
+			}
 	pthread_mutex_unlock(&r->lock);
+	return all;
 }
 
 /* The query's status; an answer is this query's own, never changed after

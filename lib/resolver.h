@@ -84,8 +84,9 @@ struct resolver_query *resolver_start(struct resolver *r, const char *qname,
 struct resolver_query *resolver_start_uncached(struct resolver *r,
     const char *qname);
 
-/* Wait until every query has an answer or budget_ms have passed. */
-void resolver_wait(struct resolver *r, struct resolver_query *const qs[],
+/* Wait until every query has an answer or budget_ms have passed; false
+ * if the budget ran out first. */
+bool resolver_wait(struct resolver *r, struct resolver_query *const qs[],
     size_t n, unsigned budget_ms);
 
 /* An A query's status, NODATA reported as NXDOMAIN; with RESOLVER_ANSWER,

@@ -16,23 +16,43 @@ score_init(struct score *s)
 	s->nreasons = 0;
 }
 
-void
-score_add(struct score *s, int points, const char *fmt, ...)
+static void
+vadd(struct score *s, int points, char end, const char *fmt, va_list ap)
 {
 	struct score_reason *r;
-	va_list ap;
 
 	s->total += points;
 	if (s->nreasons == SCORE_REASONS_MAX) {
 		r = &s->reasons[SCORE_REASONS_MAX - 1];
 		r->points += points;
 		snprintf(r->text, sizeof(r->text), "...");
+		r->keylen = 3;
 		return;
 	}
 	r = &s->reasons[s->nreasons++];
 	r->points = points;
-	va_start(ap, fmt);
+	r->signal = NULL;
 	vsnprintf(r->text, sizeof(r->text), fmt, ap);
+	r->keylen = (unsigned short)strcspn(r->text, (char[]){ end, '\0' });
+}
+
+void
+score_add(struct score *s, int points, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vadd(s, points, '=', fmt, ap);
+	va_end(ap);
+}
+
+void
+score_add_key(struct score *s, int points, char end, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vadd(s, points, end, fmt, ap);
 	va_end(ap);
 }
 

@@ -24,8 +24,16 @@ enum verdict {
 #define SCORE_REASONS_MAX	16
 #define SCORE_REASON_LEN	160
 
+/*
+ * A reason's key is what it is counted by in the metrics: its text up to
+ * the character its signal names ("msgs1m" of "msgs1m=31/30"; "dnsbl=ZONE"
+ * of a listing; all of "helo=ip"), made of configuration and code only,
+ * never of counts or client data, so the keys form a bounded set.
+ */
 struct score_reason {
 	int points;
+	const char *signal;	/* the signal that added it (engine.c) */
+	unsigned short keylen;	/* text[0..keylen) is its key */
 	char text[SCORE_REASON_LEN];
 };
 
@@ -46,10 +54,16 @@ struct score_thresholds {
 /* Reset s to no points and no reasons. */
 void score_init(struct score *s);
 
-/* Add points with a printf-style reason; past SCORE_REASONS_MAX reasons
- * the points still count and the last reason reads "...". */
+/* Add points with a printf-style reason, its key ending at the first
+ * '='; past SCORE_REASONS_MAX reasons the points still count and the
+ * last reason reads "...". */
 void score_add(struct score *s, int points, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* The same, the key ending at the first end character ('\0': the whole
+ * text is the key). */
+void score_add_key(struct score *s, int points, char end, const char *fmt,
+    ...) __attribute__((format(printf, 4, 5)));
 
 /* The verdict the total reaches. */
 enum verdict score_verdict(const struct score *s,

@@ -20,6 +20,7 @@
 #include "address.h"
 #include "clock.h"
 #include "hostkey.h"
+#include "metrics.h"
 #include "spf.h"
 #include "spfrec.h"
 
@@ -238,7 +239,9 @@ layer_lookup(SPF_dns_server_t *layer, const char *domain, ns_type type,
 	if (now >= eval.deadline_ms || eval.refused != NULL ||
 	    (q = resolver_start(s->resolver, domain, type, eval.quota)) == NULL)
 		return SPF_dns_rr_new_init(layer, domain, type, 0, TRY_AGAIN);
-	resolver_wait(s->resolver, &q, 1, (unsigned)(eval.deadline_ms - now));
+	if (!resolver_wait(s->resolver, &q, 1, (unsigned)(eval.deadline_ms -
+	    now)))
+		metrics_count(METRICS_DNS_BUDGET_OVERRUNS, 1);
 	switch (resolver_status(s->resolver, q)) {
 	case RESOLVER_ANSWER:
 		herrno = NETDB_SUCCESS;

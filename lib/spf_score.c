@@ -17,11 +17,13 @@ spf_evaluate(const struct config *cfg, const struct signal_facts *f,
     struct score *score)
 {
 	if (f->spf == ZM_SPF_FAIL)
-		score_add(score, (int)cfg->sig.spf_fail_points, "spf=fail");
+		score_add_key(score, (int)cfg->sig.spf_fail_points, '\0',
+		    "spf=fail");
 	else if (f->spf == ZM_SPF_SOFTFAIL)
-		score_add(score, (int)cfg->sig.spf_softfail_points, "spf=softfail");
+		score_add_key(score, (int)cfg->sig.spf_softfail_points, '\0',
+		    "spf=softfail");
 	else if (f->spf == ZM_SPF_PERMERROR)
-		score_add(score, 0, "spf=permerror");
+		score_add_key(score, 0, '\0', "spf=permerror");
 }
 
 const struct signal signal_spf = { "spf", spf_evaluate };

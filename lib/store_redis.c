@@ -35,6 +35,7 @@
 #include "hostaddr.h"
 #include "hostkey.h"
 #include "logesc.h"
+#include "metrics.h"
 #include "redisreply.h"
 #include "store_redis.h"
 
@@ -406,6 +407,7 @@ pool_get(struct redis_store *rs, uint64_t call_deadline)
 	char why[256], sha[41] = "";
 
 	if (!breaker_allow(&rs->breaker, clock_monotonic_ms())) {
+		metrics_redis_error(METRICS_REDIS_CIRCUIT_OPEN);
 		store_fail("%s: unreachable, not tried (circuit open)", rs->name);
 		return NULL;
 	}
@@ -420,6 +422,7 @@ pool_get(struct redis_store *rs, uint64_t call_deadline)
 		rs->nopen++;		/* ours to open, outside the lock */
 	else {
 		pthread_mutex_unlock(&rs->pool_lock);
+		metrics_redis_error(METRICS_REDIS_BUSY);
 		store_fail("%s: all %u connections busy", rs->name,
 		    rs->cfg->redis_connections);
 		return NULL;
@@ -437,6 +440,8 @@ pool_get(struct redis_store *rs, uint64_t call_deadline)
 		 * once rather than after three more messages have waited. */
 		note_failure(rs, why, is_timeout(why) ||
 		    strncmp(why, "connect:", 8) == 0);
+		metrics_redis_error(is_timeout(why) ? METRICS_REDIS_TIMEOUT
+		    : METRICS_REDIS_CONNECT);
 		store_fail("%s: %s", rs->name, why);
 		return NULL;
 	}
@@ -466,6 +471,9 @@ pool_put(struct redis_store *rs, redisContext *c, enum outcome outcome,
 	pthread_cond_signal(&rs->pool_freed);
 	pthread_mutex_unlock(&rs->pool_lock);
 	if (outcome != OUTCOME_OK) {
+		metrics_redis_error(outcome == OUTCOME_REPLY_ERROR
+		    ? METRICS_REDIS_REPLY : is_timeout(why)
+		    ? METRICS_REDIS_TIMEOUT : METRICS_REDIS_IO);
 		note_failure(rs, why, is_timeout(why));
 		store_fail("%s: %s", rs->name, why);
 	}
@@ -483,12 +491,17 @@ static bool
 exchange_on(struct redis_store *rs, redisContext *c, struct cmd *cmds,
     size_t n, redisReply **replies, uint64_t call_deadline)
 {
+	uint64_t began = clock_monotonic_us();
 	char why[256];
+	bool ok;
 
 	atomic_fetch_add(&rs->round_trips, 1);
 	atomic_fetch_add(&rs->commands, n);
-	if (pipeline(c, cmds, n, replies, rs->cfg->redis_timeout_ms,
-	    call_deadline, why, sizeof(why)))
+	metrics_count(METRICS_REDIS_ROUND_TRIPS, 1);
+	ok = pipeline(c, cmds, n, replies, rs->cfg->redis_timeout_ms,
+	    call_deadline, why, sizeof(why));
+	metrics_observe(METRICS_REDIS_RTT, clock_monotonic_us() - began);
+	if (ok)
 		return true;
 	pool_put(rs, c, OUTCOME_IO_ERROR, why);
 	return false;
@@ -1012,6 +1025,12 @@ redis_free(struct store *st)
 	pthread_mutex_destroy(&rs->pool_lock);
 	pthread_mutex_destroy(&rs->cache_lock);
 	free(rs);
+}
+
+bool
+store_redis_circuit_open(struct store *st)
+{
+	return !breaker_closed(&((struct redis_store *)st)->breaker);
 }
 
 static const struct store_ops redis_ops = {

@@ -39,4 +39,7 @@
 struct store *store_redis_new(const struct config *cfg,
     const struct loghook *log);
 
+/* Is the circuit in front of st's server open (Redis not asked)? */
+bool store_redis_circuit_open(struct store *st);
+
 #endif

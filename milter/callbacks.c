@@ -22,7 +22,9 @@
 #include <time.h>
 
 #include "callbacks.h"
+#include "clock.h"
 #include "log.h"
+#include "metrics.h"
 #include "negotiate.h"
 #include "runtime.h"
 #include "session.h"
@@ -34,6 +36,7 @@ struct conn {
 	bool nr_rcpt;			/* RCPT needs no reply */
 	bool nr_helo;			/* HELO needs no reply */
 	bool skip;			/* the MTA takes SMFIS_SKIP */
+	uint64_t msg_us;		/* our time on this message so far */
 };
 
 /*
@@ -102,11 +105,14 @@ leave(sfsistat rc)
 	return rc;
 }
 
-/* The one decision line: see zombie-milter(8), "Reading the log". */
+/* The one decision line: see zombie-milter(8), "Reading the log"; and
+ * the decision counted, with the time we spent on the message (the
+ * callback that decides began at began). */
 static void
-log_decision(const struct session *s, const struct engine_decision *d,
-    const char *stage)
+decided(struct conn *conn, const struct engine_decision *d,
+    const char *stage, uint64_t began)
 {
+	const struct session *s = conn->session;
 	char qid[SESSION_QID_MAX], line[2048];
 
 	session_queue_id(s, qid);
@@ -116,6 +122,10 @@ log_decision(const struct session *s, const struct engine_decision *d,
 		log_write(LOG_WARNING, "%s: store failed: %s", qid, d->errstr);
 	log_write(d->would == VERDICT_ACCEPT ? LOG_INFO : LOG_NOTICE, "%s: %s",
 	    qid, session_describe(s, d, stage, line, sizeof(line)));
+	metrics_decision(d, stage != NULL, conn->rt->cfg->redis_fallback,
+	    session_rcpts(s));
+	metrics_observe(METRICS_DECISION, conn->msg_us +
+	    (clock_monotonic_us() - began));
 }
 
 /* Map a verdict to the milter's answer. */
@@ -204,6 +214,7 @@ zm_helo(SMFICTX *ctx, char *name)
 static sfsistat
 zm_envfrom(SMFICTX *ctx, char **argv)
 {
+	uint64_t began = clock_monotonic_us();
 	struct conn *conn = enter(ctx, true);
 	struct engine_decision d;
 	sfsistat rc;
@@ -211,17 +222,22 @@ zm_envfrom(SMFICTX *ctx, char **argv)
 	if (conn == NULL)
 		return leave(SMFIS_TEMPFAIL);
 	refresh(conn);
+	conn->msg_us = 0;
 	if (!session_mail(conn->session, argv != NULL ? argv[0] : NULL,
-	    smfi_getsymval(ctx, "{auth_authen}"), smfi_getsymval(ctx, "i"), &d))
+	    smfi_getsymval(ctx, "{auth_authen}"), smfi_getsymval(ctx, "i"),
+	    &d)) {
+		conn->msg_us = clock_monotonic_us() - began;
 		return leave(SMFIS_CONTINUE);
+	}
 	rc = reply(ctx, conn, &d);
-	log_decision(conn->session, &d, "mail");
+	decided(conn, &d, "mail", began);
 	return leave(rc);
 }
 
 static sfsistat
 zm_envrcpt(SMFICTX *ctx, char **argv)
 {
+	uint64_t began = clock_monotonic_us();
 	struct conn *conn = enter(ctx, true);
 	const char *mailer;
 
@@ -231,6 +247,7 @@ zm_envrcpt(SMFICTX *ctx, char **argv)
 	mailer = smfi_getsymval(ctx, "{rcpt_mailer}");
 	session_rcpt(conn->session, argv != NULL ? argv[0] : NULL,
 	    mailer != NULL && strcmp(mailer, "error") == 0);
+	conn->msg_us += clock_monotonic_us() - began;
 	return leave(conn->nr_rcpt ? SMFIS_NOREPLY : SMFIS_CONTINUE);
 }
 
@@ -245,17 +262,21 @@ zm_data(SMFICTX *ctx)
 static sfsistat
 zm_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 {
+	uint64_t began = clock_monotonic_us();
 	struct conn *conn = enter(ctx, true);
+	bool more;
 
 	if (conn == NULL)
 		return leave(SMFIS_TEMPFAIL);
-	return leave(!session_body(conn->session, chunk, len) && conn->skip
-	    ? SMFIS_SKIP : SMFIS_CONTINUE);
+	more = session_body(conn->session, chunk, len);
+	conn->msg_us += clock_monotonic_us() - began;
+	return leave(!more && conn->skip ? SMFIS_SKIP : SMFIS_CONTINUE);
 }
 
 static sfsistat
 zm_eom(SMFICTX *ctx)
 {
+	uint64_t began = clock_monotonic_us();
 	struct conn *conn = enter(ctx, true);
 	struct engine_decision d;
 	sfsistat rc;
@@ -264,7 +285,7 @@ zm_eom(SMFICTX *ctx)
 		return leave(SMFIS_TEMPFAIL);
 	session_eom(conn->session, smfi_getsymval(ctx, "i"), &d);
 	rc = reply(ctx, conn, &d);
-	log_decision(conn->session, &d, NULL);
+	decided(conn, &d, NULL, began);
 	session_abort(conn->session);
 	return leave(rc);
 }
@@ -314,6 +335,12 @@ struct smfiDesc *
 callbacks_desc(void)
 {
 	return &desc;
+}
+
+long
+callbacks_open(void)
+{
+	return atomic_load(&open_conns);
 }
 
 bool

@@ -13,6 +13,9 @@
  * smfi_main(). */
 struct smfiDesc *callbacks_desc(void);
 
+/* Connections with a session, open now (the metrics). */
+long callbacks_open(void);
+
 /* Stop: no new connection gets a session from now on.  Wait up to
  * timeout_ms for every open connection to close and every callback to
  * return; true if so, and the current runtime may be dropped (a later

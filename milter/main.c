@@ -41,6 +41,8 @@
 #include "config.h"
 #include "engine.h"
 #include "log.h"
+#include "metrics.h"
+#include "metrics_http.h"
 #include "dnsbl.h"
 #include "fingerprint.h"
 #include "runtime.h"
@@ -242,6 +244,21 @@ daemonize(void)
 	}
 }
 
+/* The metrics socket (-1: none), opened before detaching, so a mistake
+ * reaches the terminal; served once the runtime is up. */
+static int
+open_metrics(const char *spec)
+{
+	char err[256];
+	int fd;
+
+	if (*spec == '\0')
+		return -1;
+	if ((fd = metrics_http_open(spec, err, sizeof(err))) < 0)
+		fatal("metrics %s: %s", spec, err);
+	return fd;
+}
+
 /* Opened before detaching, so a bad path fails on the terminal; the pid
  * is written after, by the daemon itself. */
 static FILE *
@@ -358,7 +375,8 @@ static char reload_path[PATH_MAX];
 
 /* What takes a restart, as the daemon started: the file's socket, user
  * and pid file (NULL where the command line chose instead). */
-static const char *start_socket, *start_user, *start_pid_file;
+static const char *start_socket, *start_user, *start_pid_file,
+    *start_metrics;
 
 static bool
 absolute_path(const char *path, char out[PATH_MAX])
@@ -382,6 +400,7 @@ restart_only(const struct config *cfg, char *list, size_t len)
 		{ "socket", start_socket, cfg->socket },
 		{ "user", start_user, cfg->user },
 		{ "pid_file", start_pid_file, cfg->pid_file },
+		{ "metrics_listen", start_metrics, cfg->metrics_listen },
 	};
 	size_t i, n = 0;
 
@@ -415,7 +434,7 @@ reload(void)
 	struct runtime *cur = runtime_current(), *rt;
 	struct runtime_kept kept;
 	struct config *cfg;
-	char err[1024], restart[64], name[PATH_MAX + 32];
+	char err[1024], restart[80], name[PATH_MAX + 32];
 
 	if (cur == NULL)
 		return;
@@ -427,11 +446,13 @@ reload(void)
 	    sizeof(err))) == NULL) {
 		log_write(LOG_ERR, "reload: %s; keeping the running "
 		    "configuration", err);
+		metrics_reload(false);
 		runtime_free(cur);
 		return;
 	}
 	log_set_level(rt->cfg->log_level);
 	runtime_install(rt);
+	metrics_reload(true);
 	log_write(LOG_NOTICE, "reload: config %s: embedded store %s, "
 	    "redis %s, dns %s%s%s", config_name(rt->cfg, name, sizeof(name)),
 	    kept.mem ? "kept" : "started afresh",
@@ -453,8 +474,8 @@ main(int argc, char **argv)
 	uid_t uid = 0;
 	gid_t gid = 0;
 	FILE *pid_file;
-	int rc;
-	char name[PATH_MAX + 32];
+	int rc, metrics_fd;
+	char name[PATH_MAX + 32], err[256];
 
 	parse_args(argc, argv, &o);
 	if (o.show != 0)
@@ -485,6 +506,7 @@ main(int argc, char **argv)
 	start_socket = o.socket == NULL ? cfg->socket : NULL;
 	start_user = o.user == NULL ? cfg->user : NULL;
 	start_pid_file = cfg->pid_file;
+	start_metrics = cfg->metrics_listen;
 
 	signal(SIGPIPE, SIG_IGN);
 	if (smfi_register(*callbacks_desc()) != MI_SUCCESS)
@@ -494,6 +516,7 @@ main(int argc, char **argv)
 		fatal("socket %s: %s", sock, "cannot listen (in use, or bad "
 		    "address?)");
 	listener_nodelay();
+	metrics_fd = open_metrics(cfg->metrics_listen);
 	pid_file = open_pid_file(cfg->pid_file);
 	if (!o.foreground) {
 		daemonize();
@@ -511,6 +534,9 @@ main(int argc, char **argv)
 		    "where they retire");
 	rt = first_runtime(config_ref(cfg), true);
 	runtime_install(rt);
+	if (metrics_fd >= 0 && !metrics_http_start(metrics_fd, err,
+	    sizeof(err)))
+		fatal("metrics %s: %s", cfg->metrics_listen, err);
 	hup_set_handler(reload);
 	hup_set_stop_handler(drain_before_stop);
 	log_write(LOG_NOTICE, "starting: socket %s, mode %s, config %s, "
@@ -521,6 +547,7 @@ main(int argc, char **argv)
 	rc = smfi_main();
 	hup_set_handler(NULL);		/* no reload once the stop began */
 	hup_set_stop_handler(NULL);
+	metrics_http_stop();
 	if (!hup_join_stopper())
 		log_write(LOG_WARNING, "stop: libmilter's signal thread did not "
 		    "end within a second");

@@ -10,10 +10,12 @@
 
 #include "address.h"
 #include "behaviour.h"
+#include "clock.h"
 #include "fingerprint.h"
 #include "hostkey.h"
 #include "log.h"
 #include "logesc.h"
+#include "metrics.h"
 #include "resolver.h"
 #include "session.h"
 
@@ -354,6 +356,7 @@ session_eom(struct session *s, const char *queue_id,
 	struct dnsbl_result results[DNSBL_RESULTS_MAX];
 	char fp[FINGERPRINT_HEX];
 	struct engine_message m;
+	uint64_t began = clock_monotonic_us();
 
 	msg_take_queue_id(&s->msg, queue_id);
 	m = msg_facts(s);
@@ -374,6 +377,8 @@ session_eom(struct session *s, const char *queue_id,
 		    env->cfg->dns_budget_ms, results);
 		m.dnsbl = results;
 	}
+	if (env->resolver != NULL)
+		metrics_observe(METRICS_DNS_WAIT, clock_monotonic_us() - began);
 	quota_report(s);
 	engine_decide(env->engine, &m, d);
 }
@@ -382,6 +387,12 @@ void
 session_abort(struct session *s)
 {
 	msg_reset(s);
+}
+
+unsigned
+session_rcpts(const struct session *s)
+{
+	return s->msg.rcpts;
 }
 
 const char *

@@ -86,6 +86,9 @@ void session_eom(struct session *s, const char *queue_id,
 /* The message was aborted. */
 void session_abort(struct session *s);
 
+/* The message's accepted recipients so far. */
+unsigned session_rcpts(const struct session *s);
+
 /* The queue id as logged: escaped, or NOQUEUE. */
 #define SESSION_QID_MAX	256
 const char *session_queue_id(const struct session *s,

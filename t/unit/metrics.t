@@ -1,0 +1,3 @@
+#!/bin/sh
+. "$(dirname "$0")/unit.sh"
+unit_run test_metrics

@@ -1,0 +1,216 @@
+/*
+ * The metrics: reasons counted by key, never by count or answer; the
+ * reasons table's bound; histograms' buckets; label escaping; counts
+ * from many threads at once add up.
+ */
+#include "testutil.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "metrics.h"
+#include "score.h"
+
+/* The exposition as written now (malloc'ed). */
+static char *
+scrape(void)
+{
+	char *text = NULL;
+	size_t len;
+	FILE *out = open_memstream(&text, &len);
+
+	assert_non_null(out);
+	metrics_write(out);
+	assert_int_equal(fclose(out), 0);
+	return text;
+}
+
+/* The value of one sample, -1 if absent. */
+static long long
+sample(const char *name)
+{
+	char *text = scrape(), *p;
+	size_t n = strlen(name);
+	long long v = -1;
+
+	for (p = text; p != NULL && *p != '\0'; p = strchr(p, '\n'),
+	    p = p != NULL ? p + 1 : NULL)
+		if (strncmp(p, name, n) == 0 && p[n] == ' ') {
+			v = atoll(p + n + 1);
+			break;
+		}
+	free(text);
+	return v;
+}
+
+static void
+decide(const struct score *s, enum verdict v)
+{
+	struct engine_decision d;
+
+	memset(&d, 0, sizeof(d));
+	d.verdict = d.would = v;
+	d.score = *s;
+	metrics_decision(&d, false, CONFIG_FALLBACK_LOCAL, 2);
+}
+
+static void
+reason_keys_leave_out_counts_and_codes(void **state)
+{
+	struct score s;
+
+	(void)state;
+	score_init(&s);
+	score_add(&s, 60, "msgs1m=31/30");
+	score_add(&s, 60, "user.rcpts1h=%u/%u", 901u, 900u);
+	score_add_key(&s, 100, ':', "dnsbl=%s:%s", "xbl.example", "127.0.0.4");
+	score_add_key(&s, 5, '\0', "helo=nofqdn");
+	assert_int_equal(s.reasons[0].keylen, strlen("msgs1m"));
+	assert_int_equal(s.reasons[1].keylen, strlen("user.rcpts1h"));
+	assert_int_equal(s.reasons[2].keylen, strlen("dnsbl=xbl.example"));
+	assert_int_equal(s.reasons[3].keylen, strlen("helo=nofqdn"));
+	s.reasons[0].signal = s.reasons[1].signal = "rate";
+	s.reasons[2].signal = "dnsbl";
+	s.reasons[3].signal = "behaviour";
+	decide(&s, VERDICT_QUARANTINE);
+	/* another count, another code: the same keys */
+	score_init(&s);
+	score_add(&s, 60, "msgs1m=32/30");
+	score_add_key(&s, 100, ':', "dnsbl=%s:%s", "xbl.example", "127.0.0.9");
+	s.reasons[0].signal = "rate";
+	s.reasons[1].signal = "dnsbl";
+	decide(&s, VERDICT_REJECT);
+	assert_int_equal(sample("zombie_milter_reasons_total{signal=\"rate\","
+	    "reason=\"msgs1m\"}"), 2);
+	assert_int_equal(sample("zombie_milter_reasons_total{signal=\"rate\","
+	    "reason=\"user.rcpts1h\"}"), 1);
+	assert_int_equal(sample("zombie_milter_reasons_total{signal=\"dnsbl\","
+	    "reason=\"dnsbl=xbl.example\"}"), 2);
+	assert_int_equal(sample("zombie_milter_reasons_total{signal="
+	    "\"behaviour\",reason=\"helo=nofqdn\"}"), 1);
+	assert_int_equal(sample("zombie_milter_decisions_total{action="
+	    "\"quarantine\"}"), 1);
+	assert_int_equal(sample("zombie_milter_messages_total"), 2);
+	assert_int_equal(sample("zombie_milter_recipients_total"), 4);
+}
+
+static void
+reasons_past_the_table_count_as_other(void **state)
+{
+	struct score s;
+	long long before = sample("zombie_milter_reasons_total{signal=\"-\","
+	    "reason=\"other\"}");
+	unsigned i;
+
+	(void)state;
+	for (i = 0; i < METRICS_REASONS_MAX + 10; i++) {
+		score_init(&s);
+		score_add(&s, 1, "k%u=1", i);
+		s.reasons[0].signal = "flood";
+		decide(&s, VERDICT_ACCEPT);
+	}
+	/* the table held the keys of the tests before: at least 10 more */
+	assert_true(sample("zombie_milter_reasons_total{signal=\"-\","
+	    "reason=\"other\"}") >= before + 10);
+	assert_int_equal(sample("zombie_milter_reasons_total{signal=\"flood\","
+	    "reason=\"k0\"}"), 1);
+}
+
+static void
+histogram_buckets_are_cumulative(void **state)
+{
+	(void)state;
+	metrics_observe(METRICS_DNS_WAIT, 100);		/* <= 0.1 ms */
+	metrics_observe(METRICS_DNS_WAIT, 101);		/* <= 0.25 ms */
+	metrics_observe(METRICS_DNS_WAIT, 500000);	/* <= 0.5 s */
+	metrics_observe(METRICS_DNS_WAIT, 500001);	/* +Inf only */
+	assert_int_equal(sample("zombie_milter_dns_wait_seconds_bucket"
+	    "{le=\"0.0001\"}"), 1);
+	assert_int_equal(sample("zombie_milter_dns_wait_seconds_bucket"
+	    "{le=\"0.00025\"}"), 2);
+	assert_int_equal(sample("zombie_milter_dns_wait_seconds_bucket"
+	    "{le=\"0.25\"}"), 2);
+	assert_int_equal(sample("zombie_milter_dns_wait_seconds_bucket"
+	    "{le=\"0.5\"}"), 3);
+	assert_int_equal(sample("zombie_milter_dns_wait_seconds_bucket"
+	    "{le=\"+Inf\"}"), 4);
+	assert_int_equal(sample("zombie_milter_dns_wait_seconds_count"), 4);
+}
+
+static void
+labels_are_escaped(void **state)
+{
+	char *text = NULL;
+	size_t len;
+	FILE *out = open_memstream(&text, &len);
+
+	(void)state;
+	metrics_label(out, "a\"b\\c\nd", 7);
+	fclose(out);
+	assert_string_equal(text, "a\\\"b\\\\c\\nd");
+	free(text);
+}
+
+#define THREADS	4
+#define EACH	20000
+
+static void *
+count_many(void *arg)
+{
+	struct score s;
+	unsigned i;
+
+	(void)arg;
+	for (i = 0; i < EACH; i++) {
+		score_init(&s);
+		/* a new key raced for by every thread at once, then kept */
+		score_add(&s, 1, "race%u=1", i / 1000);
+		s.reasons[0].signal = "race";
+		decide(&s, VERDICT_TAG);
+		metrics_count(METRICS_DNS_QUERIES, 1);
+	}
+	return NULL;
+}
+
+static void
+counts_from_threads_add_up(void **state)
+{
+	pthread_t t[THREADS];
+	long long tags = sample("zombie_milter_decisions_total{action="
+	    "\"tag\"}");
+	long long queries = sample("zombie_milter_dns_queries_total");
+	unsigned i;
+
+	(void)state;
+	for (i = 0; i < THREADS; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, count_many, NULL), 0);
+	for (i = 0; i < THREADS; i++)
+		pthread_join(t[i], NULL);
+	assert_int_equal(sample("zombie_milter_decisions_total{action="
+	    "\"tag\"}"), tags + THREADS * EACH);
+	assert_int_equal(sample("zombie_milter_dns_queries_total"),
+	    queries + THREADS * EACH);
+	/* each key took one slot, whichever thread came first */
+	for (i = 0; i < EACH / 1000; i++) {
+		char name[96];
+
+		snprintf(name, sizeof(name), "zombie_milter_reasons_total"
+		    "{signal=\"race\",reason=\"race%u\"}", i);
+		assert_int_equal(sample(name), THREADS * 1000);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(reason_keys_leave_out_counts_and_codes),
+		cmocka_unit_test(histogram_buckets_are_cumulative),
+		cmocka_unit_test(labels_are_escaped),
+		cmocka_unit_test(counts_from_threads_add_up),
+		cmocka_unit_test(reasons_past_the_table_count_as_other),
+	};
+
+	return cmocka_run_group_tests_name("metrics", tests, NULL, NULL);
+}
