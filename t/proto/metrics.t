@@ -7,6 +7,7 @@
 #     action, refusals at MAIL FROM, messages, recipients, reasons by
 #     signal and key, quarantines, and the histograms count each
 #     decision, each Redis round trip and each wait for DNS;
+#   - the metrics served are those the man page lists;
 #   - the gauges: build info, the config digest the log names, the
 #     zone up, Redis's circuit closed; then, Redis killed, the circuit
 #     open, the fallback decisions counted as logged, a Redis error;
@@ -19,7 +20,7 @@
 dnsbl_require
 command -v curl >/dev/null || dnsbl_fail_all "curl not installed"
 command -v promtool >/dev/null || dnsbl_fail_all "promtool not installed (contrib/deps.sh test)"
-plan 39
+plan 40
 
 XBL=xbl.zm-test.net
 zm_rbl_file xbl <<'EOF'
@@ -87,6 +88,10 @@ is "$(m "zombie_milter_dnsbl_zone_up{zone=\"$XBL\"}")" 1 "the zone up"
 digest=$(sed -n 's/.*starting: .*(sha256 \([0-9a-f]*\)).*/\1/p' "$T/milter.log")
 like "$(grep '^zombie_milter_config_info' "$T/end.prom")" "digest=\"$digest\",mode=\"enforce\"\} 1$" \
     "config_info carries the digest the start-up line logged ($digest)"
+documented=$(awk '/^\.SH/ { in_m = ($0 == ".SH METRICS") } in_m && tp { print $2 } { tp = ($0 == ".TP") }' \
+    "$ZM_TOP/man/zombie-milter.8" | sort | tr '\n' ' ')
+is "$(sed -n 's/^# TYPE zombie_milter_\([a-z_]*\) .*/\1/p' "$T/end.prom" | sort | tr '\n' ' ')" "$documented" \
+    "the metrics served are those zombie-milter(8), METRICS, lists"
 like "$(grep '^zombie_milter_build_info' "$T/end.prom")" '^zombie_milter_build_info\{version="[0-9.]+",libmilter="[0-9.]+"\} 1$' \
     "build_info"
 
