@@ -4,8 +4,9 @@
 #   contrib/deps.sh build   what building needs
 #   contrib/deps.sh test    that, plus the test peers (redis-server,
 #                           rbldnsd, postfix, miltertest, python3, what a
-#                           private Sendmail needs) and clang with
-#                           libFuzzer (the fuzz targets)
+#                           private Sendmail needs), clang with
+#                           libFuzzer (the fuzz targets), and what the
+#                           unit's and the package's tests need
 #   contrib/deps.sh fuzz    what building the fuzz targets needs
 # Installs only what is missing; needs root (or sudo) when something is.
 set -euo pipefail
@@ -19,9 +20,14 @@ fuzz_pkgs=(clang libclang-rt-14-dev)
 # and the SASL plugins its AUTH test uses.
 sendmail_run_pkgs=(m4 libdb5.3 libldap-2.5-0 libnsl2 libsasl2-2
     libsasl2-modules libsasl2-modules-db)
+# The unit's test (systemd-analyze is in systemd: in a container without
+# systemd as PID 1 installing it starts nothing) and the package's:
+# dpkg-buildpackage, debhelper (which brings dh-autoreconf), lintian.  No
+# fakeroot: debian/control says Rules-Requires-Root: no.
+pkg_pkgs=(systemd dpkg-dev debhelper lintian)
 # promtool (package prometheus) checks the metrics endpoint's output.
 test_pkgs=(redis-server rbldnsd postfix miltertest python3 perl procps curl
-    prometheus "${sendmail_run_pkgs[@]}" "${fuzz_pkgs[@]}")
+    prometheus "${sendmail_run_pkgs[@]}" "${fuzz_pkgs[@]}" "${pkg_pkgs[@]}")
 
 case ${1:-build} in
 build) want=("${build_pkgs[@]}") ;;
