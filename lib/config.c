@@ -436,6 +436,16 @@ config_socket_valid(const char *sock)
 	return false;
 }
 
+const char *
+config_socket_path(const char *sock)
+{
+	if (strncmp(sock, "unix:", 5) == 0)
+		return sock + 5;
+	if (strncmp(sock, "local:", 6) == 0)
+		return sock + 6;
+	return NULL;
+}
+
 static int
 validate_socket(cfg_t *cfg, cfg_opt_t *opt)
 {

@@ -208,6 +208,10 @@ void config_free(const struct config *cfg);
  * unix:PATH or local:PATH. */
 bool config_socket_valid(const char *sock);
 
+/* The path of a unix socket spec (unix:PATH, local:PATH), NULL for the
+ * others. */
+const char *config_socket_path(const char *sock);
+
 /* Parse HOST:PORT, [IPV6]:PORT or unix:PATH; false if malformed. */
 bool config_redis_address(const char *spec, struct config_redis_addr *out);
 

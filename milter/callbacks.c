@@ -316,6 +316,13 @@ callbacks_desc(void)
 	return &desc;
 }
 
+long
+callbacks_stop(void)
+{
+	atomic_store(&stopping, true);
+	return atomic_load(&open_conns);
+}
+
 bool
 callbacks_drain(unsigned timeout_ms)
 {

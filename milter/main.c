@@ -6,16 +6,18 @@
  * errors still reach the terminal; then the daemon detaches, writes its
  * pid file, drops root, and builds the runtime (runtime.h) that serves
  * messages.  libmilter's smfi_main() blocks SIGTERM, SIGINT and SIGHUP in
- * every thread it starts and waits for them in one thread of its own:
- * on SIGTERM and SIGINT that thread first drains (hup.h: new connections
- * get no session, those open are waited for, 5 s at most, while
- * libmilter still serves them), then libmilter stops the listener (it
- * notices within about five seconds) and smfi_main() returns; main()
- * checks that the connections are gone, drops the runtime and exits 0.  SIGHUP never
- * reaches libmilter (hup.h): it reloads the file, in that thread.  Those
- * signals are blocked here before any thread starts (the resolver's,
- * libunbound's, the DNSBL health check's), so every thread has that mask;
- * the resolver's own threads block every signal.
+ * every thread it starts and waits for them in one thread of its own.
+ * SIGHUP never reaches libmilter (hup.h): it reloads the file, in that
+ * thread.  The stop (SIGTERM, SIGINT; zombie-milter(8), SIGNALS) is
+ * bounded: in that thread, new connections get no session from the
+ * signal on, and those open get STOP_WAIT_MS to finish while libmilter
+ * still serves them; then libmilter is told to stop, its listener woken
+ * (listener.h) so it does not sleep on for up to 5 s, and smfi_main()
+ * returns; main() frees the runtime if no connection is left, or else
+ * says how many it did not wait for and ends without freeing what they
+ * use.  Those signals are blocked here before any thread starts (the
+ * resolver's, libunbound's, the DNSBL health check's), so every thread
+ * has that mask; the resolver's own threads block every signal.
  */
 #include "zmconfig.h"
 
@@ -30,19 +32,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <sys/stat.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <unistd.h>
 
 #include "callbacks.h"
+#include "clock.h"
 #include "hup.h"
 #include "config.h"
 #include "engine.h"
 #include "log.h"
 #include "dnsbl.h"
 #include "fingerprint.h"
+#include "listener.h"
 #include "runtime.h"
 #include "session.h"
 #include "spf.h"
@@ -181,17 +184,6 @@ fatal(const char *fmt, const char *arg, const char *cause)
 	exit(1);
 }
 
-/* The path of a unix socket spec, NULL for inet sockets. */
-static const char *
-unix_socket_path(const char *sock)
-{
-	if (strncmp(sock, "unix:", 5) == 0)
-		return sock + 5;
-	if (strncmp(sock, "local:", 6) == 0)
-		return sock + 6;
-	return NULL;
-}
-
 /* Look the user up now, while a mistake still reaches the terminal. */
 static bool
 find_user(const char *user, uid_t *uid, gid_t *gid)
@@ -210,7 +202,7 @@ find_user(const char *user, uid_t *uid, gid_t *gid)
 static void
 drop_privileges(const char *user, uid_t uid, gid_t gid, const char *sock)
 {
-	const char *path = unix_socket_path(sock);
+	const char *path = config_socket_path(sock);
 
 	/* The socket was made by root: hand it over so the MTA side can be
 	 * set up with the user's group. */
@@ -289,37 +281,6 @@ block_daemon_signals(void)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 }
 
-/*
- * libmilter writes a reply in pieces (each header to add, then the
- * verdict) and never sets TCP_NODELAY, so over TCP the last piece waits
- * for the MTA's delayed ACK: about 40 ms for every tagged message.
- * Accepted sockets take TCP_NODELAY from their listener (Linux, the BSDs),
- * and libmilter does not hand out its listener: find it among ours.
- */
-static void
-listener_nodelay(void)
-{
-	struct sockaddr_storage ss;
-	socklen_t len;
-	int fd, on;
-
-	for (fd = 3; fd < 1024; fd++) {
-		len = sizeof(on);
-		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) != 0 ||
-		    !on)
-			continue;
-		len = sizeof(ss);
-		if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0 ||
-		    (ss.ss_family != AF_INET && ss.ss_family != AF_INET6))
-			continue;
-		on = 1;
-		if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on,
-		    sizeof(on)) != 0)
-			log_write(LOG_WARNING, "socket: cannot set TCP_NODELAY: %s",
-			    strerror(errno));
-	}
-}
-
 /* The runtime of cfg (see runtime.h; it takes the reference to cfg), or
  * the end: at start-up a mistake is fatal. */
 static struct runtime *
@@ -393,15 +354,48 @@ restart_only(const struct config *cfg, char *list, size_t len)
 			    "%s%s", n > 0 ? ", " : "", opts[i].name);
 }
 
+/* How long the sessions open at a stop signal get to finish. */
+#define STOP_WAIT_MS	5000
+
+/* When that time is up (clock.h), 0 before the signal. */
+static _Atomic uint64_t stop_deadline_ms;
+
 /*
  * SIGTERM, SIGINT: before libmilter stops serving sessions, let those in
- * progress finish (5 s at most); new ones get none.  Runs in libmilter's
- * signal thread (hup.h); main() checks again once smfi_main() returns.
+ * progress finish (STOP_WAIT_MS at most); new ones get none.  Then have
+ * libmilter's listener woken, so that it sees the stop at once.  Runs in
+ * libmilter's signal thread (hup.h); main() checks again once smfi_main()
+ * returns.
  */
 static void
-drain_before_stop(void)
+drain_before_stop(int sig)
 {
-	(void)callbacks_drain(5000);
+	const char *name = sig == SIGINT ? "SIGINT" : "SIGTERM";
+	long open;
+
+	atomic_store(&stop_deadline_ms, clock_monotonic_ms() + STOP_WAIT_MS);
+	if ((open = callbacks_stop()) == 0)
+		log_write(LOG_NOTICE, "stopping on %s: no open connections",
+		    name);
+	else
+		log_write(LOG_NOTICE, "stopping on %s: waiting up to %d s for "
+		    "%ld open connection%s", name, STOP_WAIT_MS / 1000, open,
+		    open == 1 ? "" : "s");
+	(void)callbacks_drain(STOP_WAIT_MS);
+	listener_wake_start();
+}
+
+/* What is left of the stop's wait, in ms (all of it if smfi_main()
+ * ended with no stop signal). */
+static unsigned
+stop_wait_left(void)
+{
+	uint64_t deadline = atomic_load(&stop_deadline_ms),
+	    now = clock_monotonic_ms();
+
+	if (deadline == 0)
+		return STOP_WAIT_MS;
+	return deadline > now ? (unsigned)(deadline - now) : 0;
 }
 
 /*
@@ -493,7 +487,9 @@ main(int argc, char **argv)
 	    smfi_opensocket(true) != MI_SUCCESS)
 		fatal("socket %s: %s", sock, "cannot listen (in use, or bad "
 		    "address?)");
-	listener_nodelay();
+	if (listener_find(sock) && !listener_nodelay())
+		log_write(LOG_WARNING, "socket %s: cannot set TCP_NODELAY: %s",
+		    sock, strerror(errno));
 	pid_file = open_pid_file(cfg->pid_file);
 	if (!o.foreground) {
 		daemonize();
@@ -524,16 +520,28 @@ main(int argc, char **argv)
 	if (!hup_join_stopper())
 		log_write(LOG_WARNING, "stop: libmilter's signal thread did not "
 		    "end within a second");
-	log_write(LOG_NOTICE, "stopping%s", rc == MI_SUCCESS ? "" : " on error");
+	listener_wake_stop();
+	if (rc != MI_SUCCESS)
+		log_write(LOG_ERR, "stopping on error: libmilter's listener "
+		    "failed");
 
 	if (*cfg->pid_file != '\0')
 		unlink(cfg->pid_file);
 	/* smfi_main() does not wait for open connections: free what their
 	 * callbacks use only once they are gone. */
-	if (!callbacks_drain(5000)) {
+	if (!callbacks_drain(stop_wait_left())) {
+		long open = callbacks_stop();
+
 		/* Callbacks may still run: free nothing, and skip the exit
 		 * handlers (OpenSSL's cleanup) they could run into. */
-		log_write(LOG_WARNING, "connections still open at exit");
+		if (open > 0)
+			log_write(LOG_WARNING, "stopping: %ld connection%s "
+			    "still open, not waited for", open,
+			    open == 1 ? "" : "s");
+		else
+			log_write(LOG_WARNING, "stopping: a callback still "
+			    "running, not waited for");
+		log_write(LOG_NOTICE, "stopped");
 		log_close();
 		_exit(rc == MI_SUCCESS ? 0 : 1);
 	}
@@ -541,6 +549,7 @@ main(int argc, char **argv)
 	runtime_reaper_stop();
 	fingerprint_cleanup();
 	config_free(cfg);
+	log_write(LOG_NOTICE, "stopped");
 	log_close();
 	return rc == MI_SUCCESS ? 0 : 1;
 }
