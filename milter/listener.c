@@ -4,12 +4,16 @@
 #include "zmconfig.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <libmilter/mfapi.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -78,8 +82,10 @@ set_wake_addr(const struct sockaddr_storage *ss, socklen_t len)
 		in6->sin6_addr = in6addr_loopback;
 }
 
-bool
-listener_find(const char *sock)
+/* Find the listener of sock, just opened; false if none was found (then
+ * the rest does nothing). */
+static bool
+find(const char *sock)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
@@ -100,6 +106,64 @@ listener_find(const char *sock)
 		return true;
 	}
 	return false;
+}
+
+/* Give the unix socket just made at path its owner, group and mode. */
+static bool
+set_perms(const char *path, const struct listener_perms *p, char *err,
+    size_t errlen)
+{
+	struct stat st;
+
+	/* Only the socket made here: a name swapped meanwhile (a symbolic
+	 * link, someone else's file) is left alone. */
+	if (lstat(path, &st) != 0 || !S_ISSOCK(st.st_mode) ||
+	    st.st_uid != geteuid()) {
+		snprintf(err, errlen, "%s", "not the socket just made");
+		return false;
+	}
+	if ((p->uid != (uid_t)-1 || p->gid != (gid_t)-1) &&
+	    lchown(path, p->uid, p->gid) != 0) {
+		snprintf(err, errlen, "cannot set its owner and group: %s",
+		    strerror(errno));
+		return false;
+	}
+	if (fchmodat(AT_FDCWD, path, p->mode, AT_SYMLINK_NOFOLLOW) != 0) {
+		snprintf(err, errlen, "cannot set its mode %04o: %s", p->mode,
+		    strerror(errno));
+		return false;
+	}
+	return true;
+}
+
+bool
+listener_open(const char *sock, const struct listener_perms *perms,
+    char *err, size_t errlen)
+{
+	const char *path = config_socket_path(sock);
+	mode_t old = 0;
+	int rc;
+
+	if (smfi_setconn((char *)sock) != MI_SUCCESS) {
+		snprintf(err, errlen, "%s", "cannot listen (bad address?)");
+		return false;
+	}
+	/* Made for its owner alone; the rest once owner and group are
+	 * right (no thread runs yet: the umask is the process's). */
+	if (path != NULL)
+		old = umask(0777 & ~(perms->mode & 0700));
+	rc = smfi_opensocket(true);
+	if (path != NULL)
+		umask(old);
+	if (rc != MI_SUCCESS) {
+		snprintf(err, errlen, "%s", "cannot listen (in use, or bad "
+		    "address?)");
+		return false;
+	}
+	if (path != NULL && !set_perms(path, perms, err, errlen))
+		return false;
+	(void)find(sock);
+	return true;
 }
 
 bool

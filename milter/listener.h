@@ -3,7 +3,13 @@
  *
  * libmilter opens the socket (smfi_opensocket()) and never hands it out,
  * so the daemon finds it among its descriptors, by the socket spec, right
- * after it was opened, and then:
+ * after it was opened.  Around the opening:
+ *   - a unix socket gets the mode and group asked for (socket_mode,
+ *     socket_group), and never wider ones, not even for a moment: it is
+ *     made under a umask that leaves only the owner's bits, then given
+ *     its owner and group, and only then its mode (lchown(), fchmodat()
+ *     without following a symbolic link, on the socket just made);
+ * Then:
  *   - sets TCP_NODELAY on a TCP listener (accepted sockets inherit it):
  *     libmilter writes a reply in pieces and would otherwise wait for the
  *     MTA's delayed ACK, about 40 ms for every tagged message;
@@ -23,10 +29,20 @@
 #define ZM_LISTENER_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
 
-/* Find the listener of sock (as given to smfi_setconn()), just opened;
- * false if none was found (then the rest does nothing). */
-bool listener_find(const char *sock);
+/* What a unix socket is given; (uid_t)-1, (gid_t)-1: left as made. */
+struct listener_perms {
+	unsigned mode;			/* 0..0777 */
+	uid_t uid;
+	gid_t gid;
+};
+
+/* Have libmilter listen on sock (config.h's forms); a unix socket gets
+ * perms.  False with the reason in err. */
+bool listener_open(const char *sock, const struct listener_perms *perms,
+    char *err, size_t errlen);
 
 /* TCP_NODELAY on a TCP listener; false (errno set) if it failed. */
 bool listener_nodelay(void);

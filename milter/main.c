@@ -199,15 +199,41 @@ find_user(const char *user, uid_t *uid, gid_t *gid)
 	return true;
 }
 
-static void
-drop_privileges(const char *user, uid_t uid, gid_t gid, const char *sock)
+/* The group a unix socket is given: socket_group, looked up now while a
+ * mistake still reaches the terminal, or dflt if it is "". */
+static gid_t
+find_group(const char *group, gid_t dflt)
 {
-	const char *path = config_socket_path(sock);
+	struct group *gr;
 
-	/* The socket was made by root: hand it over so the MTA side can be
-	 * set up with the user's group. */
-	if (path != NULL && chown(path, uid, gid) != 0)
-		fatal("socket %s: cannot chown: %s", path, strerror(errno));
+	if (*group == '\0')
+		return dflt;
+	if ((gr = getgrnam(group)) == NULL)
+		fatal("socket_group %s: %s", group, "no such group");
+	return gr->gr_gid;
+}
+
+/* Open the socket; a unix socket is given to the user the daemon will
+ * run as (uid, gid: -1 if it stays as it is), in socket_group if set, with
+ * socket_mode. */
+static void
+open_socket(const struct config *cfg, const char *sock, uid_t uid, gid_t gid)
+{
+	struct listener_perms perms = { cfg->socket_mode, uid, gid };
+	char err[256];
+
+	if (config_socket_path(sock) != NULL)
+		perms.gid = find_group(cfg->socket_group, gid);
+	if (!listener_open(sock, &perms, err, sizeof(err)))
+		fatal("socket %s: %s", sock, err);
+	if (!listener_nodelay())
+		log_write(LOG_WARNING, "socket %s: cannot set TCP_NODELAY: %s",
+		    sock, strerror(errno));
+}
+
+static void
+drop_privileges(const char *user, uid_t uid, gid_t gid)
+{
 	if (setgid(gid) != 0 || initgroups(user, gid) != 0 || setuid(uid) != 0)
 		fatal("user %s: cannot switch: %s", user, strerror(errno));
 }
@@ -317,9 +343,12 @@ run_tests(struct config *cfg, const char *file)
  * new file is followed; "" for the built-in defaults. */
 static char reload_path[PATH_MAX];
 
-/* What takes a restart, as the daemon started: the file's socket, user
- * and pid file (NULL where the command line chose instead). */
-static const char *start_socket, *start_user, *start_pid_file;
+/* What takes a restart, as the daemon started: the file's socket (its
+ * mode, group), user and pid file (NULL where the command line chose
+ * instead). */
+static const char *start_socket, *start_user, *start_pid_file,
+    *start_socket_group;
+static char start_socket_mode[8];
 
 static bool
 absolute_path(const char *path, char out[PATH_MAX])
@@ -337,15 +366,19 @@ absolute_path(const char *path, char out[PATH_MAX])
 static void
 restart_only(const struct config *cfg, char *list, size_t len)
 {
+	char mode[8];
 	const struct {
 		const char *name, *started, *now;
 	} opts[] = {
 		{ "socket", start_socket, cfg->socket },
+		{ "socket_mode", start_socket_mode, mode },
+		{ "socket_group", start_socket_group, cfg->socket_group },
 		{ "user", start_user, cfg->user },
 		{ "pid_file", start_pid_file, cfg->pid_file },
 	};
 	size_t i, n = 0;
 
+	snprintf(mode, sizeof(mode), "%04o", cfg->socket_mode);
 	list[0] = '\0';
 	for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
 		if (opts[i].started != NULL &&
@@ -471,25 +504,22 @@ main(int argc, char **argv)
 	user = o.user != NULL ? o.user : cfg->user;
 	log_open(true, cfg->log_level);
 	if (!config_socket_valid(sock))
-		fatal("socket %s: %s", sock, "not inet:PORT@HOST, "
-		    "inet6:PORT@HOST or unix:PATH");
+		fatal("socket %s: not %s", sock, CONFIG_SOCKET_FORMS);
 	switch_user = find_user(user, &uid, &gid);
 	if (cfg->path != NULL && !absolute_path(cfg->path, reload_path))
 		fatal("config %s: %s", cfg->path, "path too long");
 	start_socket = o.socket == NULL ? cfg->socket : NULL;
 	start_user = o.user == NULL ? cfg->user : NULL;
 	start_pid_file = cfg->pid_file;
+	start_socket_group = cfg->socket_group;
+	snprintf(start_socket_mode, sizeof(start_socket_mode), "%04o",
+	    cfg->socket_mode);
 
 	signal(SIGPIPE, SIG_IGN);
 	if (smfi_register(*callbacks_desc()) != MI_SUCCESS)
 		fatal("%s: %s", "smfi_register", "failed");
-	if (smfi_setconn((char *)sock) != MI_SUCCESS ||
-	    smfi_opensocket(true) != MI_SUCCESS)
-		fatal("socket %s: %s", sock, "cannot listen (in use, or bad "
-		    "address?)");
-	if (listener_find(sock) && !listener_nodelay())
-		log_write(LOG_WARNING, "socket %s: cannot set TCP_NODELAY: %s",
-		    sock, strerror(errno));
+	open_socket(cfg, sock, switch_user ? uid : (uid_t)-1,
+	    switch_user ? gid : (gid_t)-1);
 	pid_file = open_pid_file(cfg->pid_file);
 	if (!o.foreground) {
 		daemonize();
@@ -498,7 +528,7 @@ main(int argc, char **argv)
 	}
 	write_pid_file(pid_file);
 	if (switch_user)
-		drop_privileges(user, uid, gid, sock);
+		drop_privileges(user, uid, gid);
 
 	/* Threads start only now, in the daemon (a fork keeps none). */
 	if (!runtime_reaper_start())
