@@ -79,6 +79,7 @@ struct resolver {
 	struct cache_entry *cache;
 	unsigned cache_size;
 	atomic_ulong sent;
+	atomic_ulong failed;		/* resolver_failures() */
 };
 
 static struct cache_entry *
@@ -184,6 +185,10 @@ answered(void *arg, int err, struct ub_result *res)
 	bool cap_ended;
 	int ttl;
 
+	/* The DNS failed us (no server, SERVFAIL, a timeout), as opposed to
+	 * an answer we refuse. */
+	if (err != 0 || res == NULL || (res->rcode != 0 && !res->nxdomain))
+		atomic_fetch_add(&r->failed, 1);
 	pthread_mutex_lock(&r->lock);
 	q->status = RESOLVER_FAILED;
 	if (err == 0 && res != NULL && res->rcode == 0 && res->havedata)
@@ -456,6 +461,7 @@ start(struct resolver *r, const char *qname, int qtype, bool use_cache,
 		unsigned long refused;
 		bool cap_ended;
 
+		atomic_fetch_add(&r->failed, 1);
 		pthread_mutex_lock(&r->lock);
 		refused = r->capped_refused;
 		cap_ended = in_flight_remove(r, q);
@@ -493,8 +499,10 @@ resolver_wait(struct resolver *r, struct resolver_query *const qs[], size_t n,
 	for (i = 0; i < n; i++) {
 		while (qs[i] != NULL && qs[i]->status == RESOLVER_PENDING)
 			if (pthread_cond_timedwait(&r->answered, &r->lock,
-			    &until) == ETIMEDOUT)
+			    &until) == ETIMEDOUT) {
+				atomic_fetch_add(&r->failed, 1);
 				goto out;
+			}
 	}
 out:
 	pthread_mutex_unlock(&r->lock);
@@ -572,6 +580,12 @@ unsigned long
 resolver_sent(struct resolver *r)
 {
 	return atomic_load(&r->sent);
+}
+
+unsigned long
+resolver_failures(struct resolver *r)
+{
+	return atomic_load(&r->failed);
 }
 
 struct resolver_quota *
