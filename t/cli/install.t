@@ -7,8 +7,8 @@
 #     zombie-milter.conf is the sample; zombie-milter(8) and
 #     zombie-milter.conf(5) name it and the sample's directory under
 #     /opt/zm, and nothing under /usr/local;
-#   - installing again over an edited file keeps the edit; `make
-#     uninstall` keeps it too, and removes the file still the sample;
+#   - installing again over an edited file keeps the edit; uninstalling
+#     keeps it too, and removes the file still the sample;
 #   - --with-default-config=/etc/zombie-milter/zombie-milter.conf (the
 #     Debian package's): the file lands at DESTDIR/etc/zombie-milter/.
 # Only the data is installed (make install-data: no compiling).
@@ -42,9 +42,11 @@ echo '# a line of the operator' >>"$f"
 inst install-data DESTDIR="$T/root"
 is "$(tail -1 "$f")" "# a line of the operator" "installing again keeps an operator's file"
 like "$(cat "$T/make.out")" "keeping $f: a file is there already" "and says so"
-inst uninstall DESTDIR="$T/root"
-ok "$([ -f "$f" ] && [ ! -e "$m8" ]; echo $?)" "make uninstall removes the man pages, not an edited file"
-inst install-data DESTDIR="$T/fresh" && inst uninstall DESTDIR="$T/fresh"
+# (the data's uninstall: no program was installed; make distcheck, in
+# t/cli/distcheck.t, runs the whole of make uninstall)
+inst uninstall-man uninstall-local DESTDIR="$T/root"
+ok "$([ -f "$f" ] && [ ! -e "$m8" ]; echo $?)" "uninstalling removes the man pages, not an edited file"
+inst install-data DESTDIR="$T/fresh" && inst uninstall-man uninstall-local DESTDIR="$T/fresh"
 ok "$([ ! -e "$T/fresh/etc/zm-test/zombie-milter.conf" ]; echo $?)" \
     "and removes the file still the sample"
 
