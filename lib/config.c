@@ -154,6 +154,7 @@ static int validate_exempt(cfg_t *cfg, cfg_opt_t *opt);
 static int validate_delegations(cfg_t *cfg, cfg_opt_t *opt);
 static int validate_reply(cfg_t *cfg, cfg_opt_t *opt);
 static int validate_socket(cfg_t *cfg, cfg_opt_t *opt);
+static int validate_socket_mode(cfg_t *cfg, cfg_opt_t *opt);
 static int validate_window(cfg_t *cfg, cfg_opt_t *opt);
 static int validate_redis(cfg_t *cfg, cfg_opt_t *opt);
 static int validate_listen(cfg_t *cfg, cfg_opt_t *opt);
@@ -181,6 +182,8 @@ static cfg_opt_t window_opts[] = {
 
 static cfg_opt_t top_opts[] = {
 	CFG_STR("socket", "inet:8895@127.0.0.1", CFGF_NONE),
+	CFG_STR("socket_mode", "0660", CFGF_NONE),
+	CFG_STR("socket_group", "", CFGF_NONE),
 	CFG_STR("user", "", CFGF_NONE),
 	CFG_STR("pid_file", "", CFGF_NONE),
 	CFG_STR("metrics_listen", "", CFGF_NONE),
@@ -435,7 +438,22 @@ config_socket_valid(const char *sock)
 		if (strncmp(sock, kinds[i], strlen(kinds[i])) == 0 &&
 		    sock[strlen(kinds[i])] != '\0')
 			return true;
-	return false;
+	/* libmilter takes a value without a colon for a unix socket's
+	 * path (as Sendmail does); only an absolute one, so that a typo
+	 * never becomes a socket file in the current directory. */
+	return sock[0] == '/' && sock[1] != '\0' && strchr(sock, ':') == NULL;
+}
+
+const char *
+config_socket_path(const char *sock)
+{
+	if (strncmp(sock, "unix:", 5) == 0)
+		return sock + 5;
+	if (strncmp(sock, "local:", 6) == 0)
+		return sock + 6;
+	if (sock[0] == '/' && strchr(sock, ':') == NULL)
+		return sock;
+	return NULL;
 }
 
 static int
@@ -445,8 +463,32 @@ validate_socket(cfg_t *cfg, cfg_opt_t *opt)
 
 	if (config_socket_valid(v))
 		return 0;
-	cfg_error(cfg, "%s: \"%s\" is not inet:PORT@HOST, inet6:PORT@HOST or "
-	    "unix:PATH", opt->name, v);
+	cfg_error(cfg, "%s: \"%s\" is not %s", opt->name, v,
+	    CONFIG_SOCKET_FORMS);
+	return -1;
+}
+
+/* "0660", "660": an octal mode of at most 0777; (unsigned)-1 if not. */
+static unsigned
+socket_mode_value(const char *v)
+{
+	size_t n = strlen(v);
+
+	if (n < 3 || n > 4 || strspn(v, "01234567") != n ||
+	    (n == 4 && v[0] != '0'))
+		return (unsigned)-1;
+	return (unsigned)strtoul(v, NULL, 8);
+}
+
+static int
+validate_socket_mode(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+
+	if (socket_mode_value(v) != (unsigned)-1)
+		return 0;
+	cfg_error(cfg, "%s: \"%s\" is not an octal mode from 000 to 0777, "
+	    "such as \"0660\"", opt->name, v);
 	return -1;
 }
 
@@ -698,7 +740,7 @@ set_validators(cfg_t *cfg)
 	static const char *const words[] = { "mode", "log_level",
 	    "redis_fallback", "dnsbl|type" };
 	static const char *const tokens[] = { "redis_prefix", "relay_name",
-	    "redis_user" };
+	    "redis_user", "socket_group" };
 	static const char *const secrets[] = { "redis_password_file",
 	    "hmac_key_file" };
 	static const char *const replies[] = { "support_url", "reply_tempfail",
@@ -734,6 +776,7 @@ set_validators(cfg_t *cfg)
 	cfg_set_validate_func(cfg, "delegated_prefixes", validate_delegations);
 	cfg_set_validate_func(cfg, "socket", validate_socket);
 	cfg_set_validate_func(cfg, "metrics_listen", validate_listen);
+	cfg_set_validate_func(cfg, "socket_mode", validate_socket_mode);
 	cfg_set_validate_func(cfg, "window", validate_window);
 }
 
@@ -952,6 +995,8 @@ fill(cfg_t *cfg, const char *path)
 	atomic_init(&c->refs, 1);
 	c->path = path != NULL ? strdup(path) : NULL;
 	c->socket = dup_str(cfg, "socket");
+	c->socket_mode = socket_mode_value(cfg_getstr(cfg, "socket_mode"));
+	c->socket_group = dup_str(cfg, "socket_group");
 	c->user = dup_str(cfg, "user");
 	c->pid_file = dup_str(cfg, "pid_file");
 	c->metrics_listen = dup_str(cfg, "metrics_listen");
@@ -986,7 +1031,7 @@ fill(cfg_t *cfg, const char *path)
 		return NULL;
 	}
 	if ((path != NULL && c->path == NULL) || c->socket == NULL ||
-	    c->user == NULL || c->pid_file == NULL ||
+	    c->socket_group == NULL || c->user == NULL || c->pid_file == NULL ||
 	    c->metrics_listen == NULL || c->support_url == NULL ||
 	    c->exempt == NULL || c->reply_tempfail == NULL ||
 	    c->reply_reject == NULL || c->reply_quarantine == NULL) {
@@ -1235,6 +1280,7 @@ config_free(const struct config *cfg)
 		return;
 	free(c->path);
 	free(c->socket);
+	free(c->socket_group);
 	free(c->user);
 	free(c->pid_file);
 	free(c->metrics_listen);

@@ -121,6 +121,8 @@ struct config {
 	char *path;			/* NULL when built-in defaults */
 	char digest[CONFIG_DIGEST_LEN + 1];	/* the file's; "" if none */
 	char *socket;
+	unsigned socket_mode;		/* a unix socket's, 0..0777 */
+	char *socket_group;		/* "" = the user's group, or as made */
 	char *user;			/* "" = keep the current user */
 	char *pid_file;			/* "" = none */
 	char *metrics_listen;		/* "" = no metrics endpoint */
@@ -205,9 +207,17 @@ const struct config *config_ref(const struct config *cfg);
 /* Drop a reference; the last one frees the config.  NULL is fine. */
 void config_free(const struct config *cfg);
 
+/* The socket specs the milter takes, for error messages. */
+#define CONFIG_SOCKET_FORMS	"inet:PORT@HOST, inet6:PORT@HOST, " \
+	"unix:PATH or an absolute PATH"
+
 /* True if sock is a milter socket spec: inet:PORT@HOST, inet6:PORT@HOST,
- * unix:PATH or local:PATH. */
+ * unix:PATH, local:PATH, or an absolute path without a colon (a unix
+ * socket, as libmilter takes it). */
 bool config_socket_valid(const char *sock);
+
+/* The path of a unix socket spec, NULL for the others. */
+const char *config_socket_path(const char *sock);
 
 /* Parse HOST:PORT, [IPV6]:PORT or unix:PATH; false if malformed. */
 bool config_redis_address(const char *spec, struct config_redis_addr *out);

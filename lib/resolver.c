@@ -80,6 +80,7 @@ struct resolver {
 	struct cache_entry *cache;
 	unsigned cache_size;
 	atomic_ulong sent;
+	atomic_ulong failed;		/* resolver_failures() */
 };
 
 static struct cache_entry *
@@ -185,6 +186,10 @@ answered(void *arg, int err, struct ub_result *res)
 	bool cap_ended;
 	int ttl;
 
+	/* The DNS failed us (no server, SERVFAIL, a timeout), as opposed to
+	 * an answer we refuse. */
+	if (err != 0 || res == NULL || (res->rcode != 0 && !res->nxdomain))
+		atomic_fetch_add(&r->failed, 1);
 	pthread_mutex_lock(&r->lock);
 	q->status = RESOLVER_FAILED;
 	if (err == 0 && res != NULL && res->rcode == 0 && res->havedata)
@@ -463,6 +468,7 @@ start(struct resolver *r, const char *qname, int qtype, bool use_cache,
 		unsigned long refused;
 		bool cap_ended;
 
+		atomic_fetch_add(&r->failed, 1);
 		pthread_mutex_lock(&r->lock);
 		refused = r->capped_refused;
 		cap_ended = in_flight_remove(r, q);
@@ -506,6 +512,8 @@ resolver_wait(struct resolver *r, struct resolver_query *const qs[], size_t n,
 				break;
 			}
 	pthread_mutex_unlock(&r->lock);
+	if (!all)
+		atomic_fetch_add(&r->failed, 1);
 	return all;
 }
 
@@ -581,6 +589,12 @@ unsigned long
 resolver_sent(struct resolver *r)
 {
 	return atomic_load(&r->sent);
+}
+
+unsigned long
+resolver_failures(struct resolver *r)
+{
+	return atomic_load(&r->failed);
 }
 
 struct resolver_quota *

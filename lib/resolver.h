@@ -110,6 +110,11 @@ void resolver_release(struct resolver *r, struct resolver_query *q);
 /* Queries sent to DNS so far (cache misses), for tests and statistics. */
 unsigned long resolver_sent(struct resolver *r);
 
+/* Times the DNS failed so far: an answer of SERVFAIL or the like, no
+ * server, or a wait that ran out with a query unanswered (not NXDOMAIN,
+ * nor an answer refused as too big, nor a query refused at a cap). */
+unsigned long resolver_failures(struct resolver *r);
+
 /* A quota for one client session: at most max of its queries in flight at
  * once; NULL on ENOMEM. */
 struct resolver_quota *resolver_quota_new(unsigned max);

@@ -338,6 +338,13 @@ callbacks_desc(void)
 }
 
 long
+callbacks_stop(void)
+{
+	atomic_store(&stopping, true);
+	return atomic_load(&open_conns);
+}
+
+long
 callbacks_open(void)
 {
 	return atomic_load(&open_conns);

@@ -14,9 +14,10 @@
 #include "hup.h"
 
 typedef void (*hup_fn)(void);
+typedef void (*stop_fn)(int);
 
 static _Atomic(hup_fn) hup_handler;
-static _Atomic(hup_fn) stop_handler;
+static _Atomic(stop_fn) stop_handler;
 static pthread_t stopper;		/* set before stop_handed */
 static atomic_bool stop_handed;
 
@@ -27,7 +28,7 @@ hup_set_handler(void (*handler)(void))
 }
 
 void
-hup_set_stop_handler(void (*handler)(void))
+hup_set_stop_handler(void (*handler)(int sig))
 {
 	atomic_store(&stop_handler, handler);
 }
@@ -58,6 +59,7 @@ int
 sigwait(const sigset_t *set, int *sig)
 {
 	hup_fn handler;
+	stop_fn stop;
 	int s;
 
 	for (;;) {
@@ -72,8 +74,8 @@ sigwait(const sigset_t *set, int *sig)
 				handler();
 			continue;
 		}
-		if ((handler = atomic_load(&stop_handler)) != NULL)
-			handler();
+		if ((stop = atomic_load(&stop_handler)) != NULL)
+			stop(s);
 		if (!atomic_load(&stop_handed) && joinable()) {
 			stopper = pthread_self();
 			atomic_store(&stop_handed, true);

@@ -32,8 +32,9 @@
  * SIGHUP (once the stop began). */
 void hup_set_handler(void (*handler)(void));
 
-/* Call handler on SIGTERM or SIGINT, before libmilter stops (NULL: none). */
-void hup_set_stop_handler(void (*handler)(void));
+/* Call handler with the signal on SIGTERM or SIGINT, before libmilter
+ * stops (NULL: none). */
+void hup_set_stop_handler(void (*handler)(int sig));
 
 /* After smfi_main() returns: if a stop signal was handed to libmilter's
  * thread, wait (1 s at most) until that thread has ended; false if it

@@ -6,16 +6,18 @@
  * errors still reach the terminal; then the daemon detaches, writes its
  * pid file, drops root, and builds the runtime (runtime.h) that serves
  * messages.  libmilter's smfi_main() blocks SIGTERM, SIGINT and SIGHUP in
- * every thread it starts and waits for them in one thread of its own:
- * on SIGTERM and SIGINT that thread first drains (hup.h: new connections
- * get no session, those open are waited for, 5 s at most, while
- * libmilter still serves them), then libmilter stops the listener (it
- * notices within about five seconds) and smfi_main() returns; main()
- * checks that the connections are gone, drops the runtime and exits 0.  SIGHUP never
- * reaches libmilter (hup.h): it reloads the file, in that thread.  Those
- * signals are blocked here before any thread starts (the resolver's,
- * libunbound's, the DNSBL health check's), so every thread has that mask;
- * the resolver's own threads block every signal.
+ * every thread it starts and waits for them in one thread of its own.
+ * SIGHUP never reaches libmilter (hup.h): it reloads the file, in that
+ * thread.  The stop (SIGTERM, SIGINT; zombie-milter(8), SIGNALS) is
+ * bounded: in that thread, new connections get no session from the
+ * signal on, and those open get STOP_WAIT_MS to finish while libmilter
+ * still serves them; then libmilter is told to stop, its listener woken
+ * (listener.h) so it does not sleep on for up to 5 s, and smfi_main()
+ * returns; main() frees the runtime if no connection is left, or else
+ * says how many it did not wait for and ends without freeing what they
+ * use.  Those signals are blocked here before any thread starts (the
+ * resolver's, libunbound's, the DNSBL health check's), so every thread
+ * has that mask; the resolver's own threads block every signal.
  */
 #include "zmconfig.h"
 
@@ -30,13 +32,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <sys/stat.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <unistd.h>
 
 #include "callbacks.h"
+#include "clock.h"
 #include "hup.h"
 #include "config.h"
 #include "engine.h"
@@ -45,6 +47,7 @@
 #include "metrics_http.h"
 #include "dnsbl.h"
 #include "fingerprint.h"
+#include "listener.h"
 #include "runtime.h"
 #include "session.h"
 #include "spf.h"
@@ -183,17 +186,6 @@ fatal(const char *fmt, const char *arg, const char *cause)
 	exit(1);
 }
 
-/* The path of a unix socket spec, NULL for inet sockets. */
-static const char *
-unix_socket_path(const char *sock)
-{
-	if (strncmp(sock, "unix:", 5) == 0)
-		return sock + 5;
-	if (strncmp(sock, "local:", 6) == 0)
-		return sock + 6;
-	return NULL;
-}
-
 /* Look the user up now, while a mistake still reaches the terminal. */
 static bool
 find_user(const char *user, uid_t *uid, gid_t *gid)
@@ -209,15 +201,41 @@ find_user(const char *user, uid_t *uid, gid_t *gid)
 	return true;
 }
 
-static void
-drop_privileges(const char *user, uid_t uid, gid_t gid, const char *sock)
+/* The group a unix socket is given: socket_group, looked up now while a
+ * mistake still reaches the terminal, or dflt if it is "". */
+static gid_t
+find_group(const char *group, gid_t dflt)
 {
-	const char *path = unix_socket_path(sock);
+	struct group *gr;
 
-	/* The socket was made by root: hand it over so the MTA side can be
-	 * set up with the user's group. */
-	if (path != NULL && chown(path, uid, gid) != 0)
-		fatal("socket %s: cannot chown: %s", path, strerror(errno));
+	if (*group == '\0')
+		return dflt;
+	if ((gr = getgrnam(group)) == NULL)
+		fatal("socket_group %s: %s", group, "no such group");
+	return gr->gr_gid;
+}
+
+/* Open the socket; a unix socket is given to the user the daemon will
+ * run as (uid, gid: -1 if it stays as it is), in socket_group if set, with
+ * socket_mode. */
+static void
+open_socket(const struct config *cfg, const char *sock, uid_t uid, gid_t gid)
+{
+	struct listener_perms perms = { cfg->socket_mode, uid, gid };
+	char err[256];
+
+	if (config_socket_path(sock) != NULL)
+		perms.gid = find_group(cfg->socket_group, gid);
+	if (!listener_open(sock, &perms, err, sizeof(err)))
+		fatal("socket %s: %s", sock, err);
+	if (!listener_nodelay())
+		log_write(LOG_WARNING, "socket %s: cannot set TCP_NODELAY: %s",
+		    sock, strerror(errno));
+}
+
+static void
+drop_privileges(const char *user, uid_t uid, gid_t gid)
+{
 	if (setgid(gid) != 0 || initgroups(user, gid) != 0 || setuid(uid) != 0)
 		fatal("user %s: cannot switch: %s", user, strerror(errno));
 }
@@ -306,37 +324,6 @@ block_daemon_signals(void)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 }
 
-/*
- * libmilter writes a reply in pieces (each header to add, then the
- * verdict) and never sets TCP_NODELAY, so over TCP the last piece waits
- * for the MTA's delayed ACK: about 40 ms for every tagged message.
- * Accepted sockets take TCP_NODELAY from their listener (Linux, the BSDs),
- * and libmilter does not hand out its listener: find it among ours.
- */
-static void
-listener_nodelay(void)
-{
-	struct sockaddr_storage ss;
-	socklen_t len;
-	int fd, on;
-
-	for (fd = 3; fd < 1024; fd++) {
-		len = sizeof(on);
-		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) != 0 ||
-		    !on)
-			continue;
-		len = sizeof(ss);
-		if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0 ||
-		    (ss.ss_family != AF_INET && ss.ss_family != AF_INET6))
-			continue;
-		on = 1;
-		if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on,
-		    sizeof(on)) != 0)
-			log_write(LOG_WARNING, "socket: cannot set TCP_NODELAY: %s",
-			    strerror(errno));
-	}
-}
-
 /* The runtime of cfg (see runtime.h; it takes the reference to cfg), or
  * the end: at start-up a mistake is fatal. */
 static struct runtime *
@@ -373,10 +360,12 @@ run_tests(struct config *cfg, const char *file)
  * new file is followed; "" for the built-in defaults. */
 static char reload_path[PATH_MAX];
 
-/* What takes a restart, as the daemon started: the file's socket, user
- * and pid file (NULL where the command line chose instead). */
+/* What takes a restart, as the daemon started: the file's socket (its
+ * mode, group), user, pid file and metrics address (NULL where the
+ * command line chose instead). */
 static const char *start_socket, *start_user, *start_pid_file,
-    *start_metrics;
+    *start_socket_group, *start_metrics;
+static char start_socket_mode[8];
 
 static bool
 absolute_path(const char *path, char out[PATH_MAX])
@@ -394,16 +383,20 @@ absolute_path(const char *path, char out[PATH_MAX])
 static void
 restart_only(const struct config *cfg, char *list, size_t len)
 {
+	char mode[8];
 	const struct {
 		const char *name, *started, *now;
 	} opts[] = {
 		{ "socket", start_socket, cfg->socket },
+		{ "socket_mode", start_socket_mode, mode },
+		{ "socket_group", start_socket_group, cfg->socket_group },
 		{ "user", start_user, cfg->user },
 		{ "pid_file", start_pid_file, cfg->pid_file },
 		{ "metrics_listen", start_metrics, cfg->metrics_listen },
 	};
 	size_t i, n = 0;
 
+	snprintf(mode, sizeof(mode), "%04o", cfg->socket_mode);
 	list[0] = '\0';
 	for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
 		if (opts[i].started != NULL &&
@@ -412,15 +405,48 @@ restart_only(const struct config *cfg, char *list, size_t len)
 			    "%s%s", n > 0 ? ", " : "", opts[i].name);
 }
 
+/* How long the sessions open at a stop signal get to finish. */
+#define STOP_WAIT_MS	5000
+
+/* When that time is up (clock.h), 0 before the signal. */
+static _Atomic uint64_t stop_deadline_ms;
+
 /*
  * SIGTERM, SIGINT: before libmilter stops serving sessions, let those in
- * progress finish (5 s at most); new ones get none.  Runs in libmilter's
- * signal thread (hup.h); main() checks again once smfi_main() returns.
+ * progress finish (STOP_WAIT_MS at most); new ones get none.  Then have
+ * libmilter's listener woken, so that it sees the stop at once.  Runs in
+ * libmilter's signal thread (hup.h); main() checks again once smfi_main()
+ * returns.
  */
 static void
-drain_before_stop(void)
+drain_before_stop(int sig)
 {
-	(void)callbacks_drain(5000);
+	const char *name = sig == SIGINT ? "SIGINT" : "SIGTERM";
+	long open;
+
+	atomic_store(&stop_deadline_ms, clock_monotonic_ms() + STOP_WAIT_MS);
+	if ((open = callbacks_stop()) == 0)
+		log_write(LOG_NOTICE, "stopping on %s: no open connections",
+		    name);
+	else
+		log_write(LOG_NOTICE, "stopping on %s: waiting up to %d s for "
+		    "%ld open connection%s", name, STOP_WAIT_MS / 1000, open,
+		    open == 1 ? "" : "s");
+	(void)callbacks_drain(STOP_WAIT_MS);
+	listener_wake_start();
+}
+
+/* What is left of the stop's wait, in ms (all of it if smfi_main()
+ * ended with no stop signal). */
+static unsigned
+stop_wait_left(void)
+{
+	uint64_t deadline = atomic_load(&stop_deadline_ms),
+	    now = clock_monotonic_ms();
+
+	if (deadline == 0)
+		return STOP_WAIT_MS;
+	return deadline > now ? (unsigned)(deadline - now) : 0;
 }
 
 /*
@@ -498,24 +524,23 @@ main(int argc, char **argv)
 	user = o.user != NULL ? o.user : cfg->user;
 	log_open(true, cfg->log_level);
 	if (!config_socket_valid(sock))
-		fatal("socket %s: %s", sock, "not inet:PORT@HOST, "
-		    "inet6:PORT@HOST or unix:PATH");
+		fatal("socket %s: not %s", sock, CONFIG_SOCKET_FORMS);
 	switch_user = find_user(user, &uid, &gid);
 	if (cfg->path != NULL && !absolute_path(cfg->path, reload_path))
 		fatal("config %s: %s", cfg->path, "path too long");
 	start_socket = o.socket == NULL ? cfg->socket : NULL;
 	start_user = o.user == NULL ? cfg->user : NULL;
 	start_pid_file = cfg->pid_file;
+	start_socket_group = cfg->socket_group;
+	snprintf(start_socket_mode, sizeof(start_socket_mode), "%04o",
+	    cfg->socket_mode);
 	start_metrics = cfg->metrics_listen;
 
 	signal(SIGPIPE, SIG_IGN);
 	if (smfi_register(*callbacks_desc()) != MI_SUCCESS)
 		fatal("%s: %s", "smfi_register", "failed");
-	if (smfi_setconn((char *)sock) != MI_SUCCESS ||
-	    smfi_opensocket(true) != MI_SUCCESS)
-		fatal("socket %s: %s", sock, "cannot listen (in use, or bad "
-		    "address?)");
-	listener_nodelay();
+	open_socket(cfg, sock, switch_user ? uid : (uid_t)-1,
+	    switch_user ? gid : (gid_t)-1);
 	metrics_fd = open_metrics(cfg->metrics_listen);
 	pid_file = open_pid_file(cfg->pid_file);
 	if (!o.foreground) {
@@ -525,7 +550,7 @@ main(int argc, char **argv)
 	}
 	write_pid_file(pid_file);
 	if (switch_user)
-		drop_privileges(user, uid, gid, sock);
+		drop_privileges(user, uid, gid);
 
 	/* Threads start only now, in the daemon (a fork keeps none). */
 	if (!runtime_reaper_start())
@@ -551,16 +576,28 @@ main(int argc, char **argv)
 	if (!hup_join_stopper())
 		log_write(LOG_WARNING, "stop: libmilter's signal thread did not "
 		    "end within a second");
-	log_write(LOG_NOTICE, "stopping%s", rc == MI_SUCCESS ? "" : " on error");
+	listener_wake_stop();
+	if (rc != MI_SUCCESS)
+		log_write(LOG_ERR, "stopping on error: libmilter's listener "
+		    "failed");
 
 	if (*cfg->pid_file != '\0')
 		unlink(cfg->pid_file);
 	/* smfi_main() does not wait for open connections: free what their
 	 * callbacks use only once they are gone. */
-	if (!callbacks_drain(5000)) {
+	if (!callbacks_drain(stop_wait_left())) {
+		long open = callbacks_stop();
+
 		/* Callbacks may still run: free nothing, and skip the exit
 		 * handlers (OpenSSL's cleanup) they could run into. */
-		log_write(LOG_WARNING, "connections still open at exit");
+		if (open > 0)
+			log_write(LOG_WARNING, "stopping: %ld connection%s "
+			    "still open, not waited for", open,
+			    open == 1 ? "" : "s");
+		else
+			log_write(LOG_WARNING, "stopping: a callback still "
+			    "running, not waited for");
+		log_write(LOG_NOTICE, "stopped");
 		log_close();
 		_exit(rc == MI_SUCCESS ? 0 : 1);
 	}
@@ -568,6 +605,7 @@ main(int argc, char **argv)
 	runtime_reaper_stop();
 	fingerprint_cleanup();
 	config_free(cfg);
+	log_write(LOG_NOTICE, "stopped");
 	log_close();
 	return rc == MI_SUCCESS ? 0 : 1;
 }

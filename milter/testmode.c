@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "netaddr.h"
+#include "resolver.h"
 #include "testmode.h"
 
 #define LINE_MAX_LEN	65536
@@ -221,6 +222,21 @@ fail:
 	return -1;
 }
 
+/* Once a run: verdicts that needed the DNS differ from those of a working
+ * one (SPF, DNSBL unknown) and took their budgets; say so, in words of
+ * our own (never what the network sent). */
+static void
+warn_dns(const struct session_env *env, bool *warned, FILE *err)
+{
+	if (*warned || env->resolver == NULL ||
+	    resolver_failures(env->resolver) == 0)
+		return;
+	fprintf(err, "zombie-milter: DNS lookups failed (timeout or server "
+	    "error); SPF and DNSBL results that needed them are unknown\n");
+	fflush(err);
+	*warned = true;
+}
+
 int
 testmode_run(const struct session_env *env, const char *path, FILE *out,
     FILE *err)
@@ -233,6 +249,7 @@ testmode_run(const struct session_env *env, const char *path, FILE *out,
 	long n, i;
 	FILE *f;
 	int rc = 0;
+	bool dns_warned = false;
 
 	if ((f = std ? stdin : fopen(path, "r")) == NULL) {
 		fprintf(err, "%s: cannot read: %s\n", path, strerror(errno));
@@ -255,6 +272,7 @@ testmode_run(const struct session_env *env, const char *path, FILE *out,
 		run_one(env, &txns[i], name, body, bodylen, out);
 		fflush(out);
 		free(body);
+		warn_dns(env, &dns_warned, err);
 	}
 	for (i = 0; i < n; i++)
 		free(txns[i].words);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The command line: -n, -V, -h, bad options, bad configs, -p and SIGTERM.
 . "$(dirname "$0")/../lib/common.sh"
-plan 28
+plan 31
 
 out=$("$ZM_BIN" -n -c "$ZM_TOP/etc/zombie-milter.conf" 2>&1); rc=$?
 is "$rc" 0 "-n accepts the sample config"
@@ -47,6 +47,15 @@ msum=$(sha256sum "$T/m.conf" | cut -c1-12)
 like "$(cat "$T/milter.log")" "starting: socket inet:$port@127\\.0\\.0\\.1, mode [a-z]+, config $T/m\\.conf \\(sha256 $msum\\), store " \
     "its starting line names the config file with its digest"
 ok "$(grep -c -E 'Sanitizer|runtime error' "$T/milter.log")" "no sanitizer report"
+# -p with an absolute path and no colon: a unix socket there, as
+# libmilter (and Sendmail) take it; a relative one is refused (below).
+"$ZM_BIN" -f -c "$T/m.conf" -p "$T/bare.sock" 2>"$T/bare.log" &
+pid=$!
+for _ in $(seq 100); do grep -q "starting:" "$T/bare.log" && break; sleep 0.05; done
+ok "$([ -S "$T/bare.sock" ]; echo $?)" "-p /PATH listens on a unix socket at PATH"
+like "$(cat "$T/bare.log")" "starting: socket $T/bare\.sock," "and says so"
+kill -TERM "$pid"; wait "$pid"; rc=$?
+is "$rc" 0 "and stops on SIGTERM with exit 0"
 # Without -f it detaches, writes its pid file, and drops to -u USER; a
 # unix socket is handed to that user so the MTA's side can be set up.
 sock=$T/milter.sock
@@ -68,7 +77,8 @@ ok "$(kill -0 "$dpid" 2>/dev/null && echo 1 || echo 0)" "SIGTERM stops the daemo
 like "$rc $(cat "$T/u.log")" "^1 .*user no-such-user-zm: no such user" \
     "an unknown -u user is refused before detaching"
 "$ZM_BIN" -c "$T/m.conf" -p bogus 2>"$T/p.log"; rc=$?
-like "$rc $(cat "$T/p.log")" "^1 .*socket bogus: not inet:PORT@HOST" "a malformed -p is refused"
+like "$rc $(cat "$T/p.log")" "^1 .*socket bogus: not inet:PORT@HOST, inet6:PORT@HOST, unix:PATH or an absolute PATH\$" \
+    "a malformed -p (a relative path too) is refused"
 ok "$([ -e bogus ] || [ -e /bogus ]; echo $((! $?)))" "and creates nothing"
 printf 'socket = "inet:%s@127.0.0.1"\npid_file = "%s"\n' "$port" "$T/no/such/dir/zm.pid" >"$T/pid.conf"
 "$ZM_BIN" -c "$T/pid.conf" 2>"$T/pid.log"; rc=$?

@@ -53,14 +53,25 @@ def rname(cmd):
 
 class Milter:
     def __init__(self, port, label="raw", timeout=10):
+        """port: the milter's TCP port on 127.0.0.1, or the path of its
+        unix socket (a string starting with /)"""
         self.label = label
+        unix = str(port).startswith("/")
         try:
-            self.s = socket.create_connection(("127.0.0.1", int(port)), timeout)
+            if unix:
+                self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                self.s.settimeout(timeout)
+                self.s.connect(port)
+            else:
+                self.s = socket.create_connection(("127.0.0.1", int(port)),
+                                                  timeout)
         except OSError as e:
-            raise Failure("%s: connect to 127.0.0.1:%s: %s" % (label, port, e))
+            raise Failure("%s: connect to %s: %s" % (
+                label, port if unix else "127.0.0.1:%s" % port, e))
         self.s.settimeout(timeout)
         # an MTA's small packets must not wait for Nagle and delayed ACKs
-        self.s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if not unix:
+            self.s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.actions = 0
         self.proto = 0
 

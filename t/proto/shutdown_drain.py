@@ -1,20 +1,19 @@
-"""shutdown_drain.py MILTER_PID LOG {drain|timeout} -- the milter stopping
-while connections are open (raw client).
+"""shutdown_drain.py MILTER_PID LOG {drain|timeout|idle} [TERM|INT] -- the
+milter stopping (raw client).  Writes the wall-clock time the signal was
+sent (date +%s.%N style) to LOG's directory as MODE.sent.
 
 drain:   connection X is inside a message (MAIL FROM answered); connection
-         Y is accepted but has sent nothing.  SIGTERM; X finishes its
-         message (RCPT, end of message: answered; libmilter serves until
-         its listener notices the stop) and quits.  Once the milter logs
-         "stopping", Y negotiates: it must get no session (the connection
-         ends: the milter frees nothing a late first callback could use,
-         and exits).
-timeout: X is inside a message and stays open, silent.  SIGTERM; the
-         milter must exit by itself (its drain gives up after 5 s), X's
-         connection then being closed.
+         Y is accepted but has sent nothing.  The signal; once the milter
+         says it waits for 1 open connection, Y negotiates: it must get no
+         session (the connection ends), while X, still served, finishes
+         its message (RCPT, end of message: answered) and quits.
+timeout: X is inside a message and stays open, silent.  The signal; the
+         milter must exit by itself once X's time is up, X's connection
+         then being closed.
+idle:    no connection open.  The signal.
 Prints one line per step; exit status 0 when every step went as said."""
 import os
 import signal
-import socket
 import sys
 import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -22,6 +21,7 @@ from rawmilter import Failure, Milter, rname, run
 
 PORT = os.environ["ZM_PORT"]
 PID, LOG, MODE = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+SIG = sys.argv[4] if len(sys.argv) > 4 else "TERM"
 
 
 def wait_log(text, secs):
@@ -30,7 +30,7 @@ def wait_log(text, secs):
         with open(LOG, errors="replace") as f:
             if text in f.read():
                 return True
-        time.sleep(0.05)
+        time.sleep(0.02)
     return False
 
 
@@ -48,21 +48,39 @@ def open_message(qid):
     return x
 
 
+def send_signal():
+    with open(os.path.join(os.path.dirname(LOG), MODE + ".sent"), "w") as f:
+        f.write("%.3f\n" % time.time())
+    os.kill(PID, getattr(signal, "SIG" + SIG))
+
+
 def main():
-    x = open_message(b"DRAINX" if MODE == "drain" else b"HOLDX")
+    x = None
+    if MODE != "idle":
+        x = open_message(b"DRAINX" if MODE == "drain" else b"HOLDX")
     y = Milter(PORT, "Y", timeout=20) if MODE == "drain" else None
-    os.kill(PID, signal.SIGTERM)
+    send_signal()
+    said = "stopping on SIG%s: " % SIG + (
+        "no open connections" if MODE == "idle"
+        else "waiting up to 5 s for 1 open connection")
+    if not wait_log(said, 15):
+        raise Failure("the milter did not log \"%s\" within 15 s" % said)
+    print("milter: %s" % said)
     if MODE == "drain":
+        try:
+            y.negotiate()
+            raise Failure("Y: negotiated a session after the stop")
+        except (Failure, OSError) as e:
+            if "after the stop" in str(e):
+                raise
+            print("Y: no session after the stop (connection ended)")
         cmd, _ = x.rcpt(b"<r@example.com>")
         if cmd is not None and cmd != b"c":
             x.fail("rcpt", "reply %s" % rname(cmd))
         (cmd, _), _ = x.eom()
         print("X: end of message answered %s" % rname(cmd))
         x.quit()
-    if not wait_log("stopping", 15):
-        raise Failure("the milter did not log \"stopping\" within 15 s")
-    print("milter: stopping")
-    if MODE == "timeout":
+    elif MODE == "timeout":
         # the milter gives up waiting for X and exits: X sees the end
         x.s.settimeout(15)
         try:
@@ -71,14 +89,6 @@ def main():
             data = b""
         print("X: connection closed by the exiting milter" if data == b""
               else "X: unexpected data %r" % data)
-        return
-    try:
-        y.negotiate()
-        raise Failure("Y: negotiated a session after the stop")
-    except (Failure, OSError) as e:
-        if "after the stop" in str(e):
-            raise
-        print("Y: no session after the stop (connection ended)")
 
 
 run(main)

@@ -16,6 +16,8 @@ config_defaults_without_a_file(void **state)
 	assert_non_null(c);
 	assert_null(c->path);
 	assert_string_equal(c->socket, "inet:8895@127.0.0.1");
+	assert_int_equal(c->socket_mode, 0660);
+	assert_string_equal(c->socket_group, "");
 	assert_int_equal(c->mode, CONFIG_MODE_ENFORCE);
 	assert_int_equal(c->ipv4_prefix, 32);
 	assert_int_equal(c->ipv6_prefix, 64);
@@ -281,6 +283,8 @@ config_sample_file_matches_defaults(void **state)
 	d = config_load(NULL, err, sizeof(err));
 	assert_non_null(d);
 	assert_string_equal(c->socket, d->socket);
+	assert_int_equal(c->socket_mode, d->socket_mode);
+	assert_string_equal(c->socket_group, d->socket_group);
 	assert_string_equal(c->user, d->user);
 	assert_int_equal(c->log_level, d->log_level);
 	assert_int_equal(c->mode, d->mode);
@@ -339,10 +343,18 @@ config_reads_every_kind_of_value(void **state)
 	    "window \"burst\" { length = 20 buckets = 4 messages = 3 "
 	    "recipients = 9 points = 70 }\n"
 	    "support_url = \"https://isp.example/help?q=50%25\"\n"
-	    "reply_reject = \"100%% sure: %u\"\n",
+	    "reply_reject = \"100%% sure: %u\"\n"
+	    "socket = \"/run/zombie-milter/milter.sock\"\n"
+	    "socket_mode = \"660\"\n"
+	    "socket_group = \"postfix\"\n",
 	    path, err, sizeof(err));
 	if (c == NULL)
 		fail_msg("%s", err);
+	/* A bare absolute path is a unix socket, as libmilter takes it. */
+	assert_string_equal(config_socket_path(c->socket),
+	    "/run/zombie-milter/milter.sock");
+	assert_int_equal(c->socket_mode, 0660);
+	assert_string_equal(c->socket_group, "postfix");
 	assert_int_equal(c->mode, CONFIG_MODE_MONITOR);
 	assert_int_equal(c->log_level, LOG_DEBUG);
 	assert_int_equal(c->ipv6_prefix, 56);
@@ -441,8 +453,20 @@ config_errors_name_file_line_option_and_reason(void **state)
 		{ "reply_tempfail = \"caf\xc3\xa9\"\n",
 		    "1: reply_tempfail: only printable ASCII is allowed" },
 		{ "socket = \"tcp:25\"\n",
-		    "1: socket: \"tcp:25\" is not inet:PORT@HOST, inet6:PORT@HOST "
-		    "or unix:PATH" },
+		    "1: socket: \"tcp:25\" is not inet:PORT@HOST, inet6:PORT@HOST, "
+		    "unix:PATH or an absolute PATH" },
+		{ "socket = \"zm.sock\"\n",
+		    "1: socket: \"zm.sock\" is not inet:PORT@HOST, inet6:PORT@HOST, "
+		    "unix:PATH or an absolute PATH" },
+		{ "socket_mode = \"0666 \"\n",
+		    "1: socket_mode: \"0666 \" is not an octal mode from 000 to "
+		    "0777, such as \"0660\"" },
+		{ "\nsocket_mode = \"1777\"\n",
+		    "2: socket_mode: \"1777\" is not an octal mode from 000 to "
+		    "0777, such as \"0660\"" },
+		{ "socket_group = \"mail; rm\"\n",
+		    "1: socket_group: \"mail; rm\" must be at most 64 letters, "
+		    "digits or :._-" },
 		{ "window \"w\" {\n length = 5\n}\n",
 		    "2: length: 5 is out of range 10..604800" },
 		{ "window \"w\" {\n length = 60\n buckets = 7\n}\n",
