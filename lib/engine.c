@@ -235,10 +235,8 @@ quarantine(struct engine *e, struct store *where,
 	size_t k;
 
 	memset(&q, 0, sizeof(q));
-	for (k = 0; k < n; k++) {
+	for (k = 0; k < n; k++)
 		q.keys[kind[k]] = subj[k].key;
-		metrics_quarantine(kind[k]);
-	}
 	q.since = now;
 	q.until = now + (time_t)e->cfg->quarantine_s;
 	q.score = &d->score;
@@ -246,12 +244,17 @@ quarantine(struct engine *e, struct store *where,
 	q.queue_id = m->queue_id;
 	if (where == e->shared) {
 		if (e->shared->ops->quarantine(e->shared, &q) == STORE_OK)
-			return;
+			goto made;
 		note_failure(d, true);
 	}
 	/* Wherever it was counted, a quarantine must be kept somewhere. */
-	if (e->local->ops->quarantine(e->local, &q) != STORE_OK)
+	if (e->local->ops->quarantine(e->local, &q) != STORE_OK) {
 		note_failure(d, false);
+		return;
+	}
+made:
+	for (k = 0; k < n; k++)
+		metrics_quarantine(kind[k]);
 }
 
 /* What to record of the message beyond its counts (store.h). */
@@ -288,7 +291,8 @@ evaluate(const struct signal *sig, const struct config *cfg,
 
 	sig->evaluate(cfg, f, score);
 	for (; i < score->nreasons; i++)
-		score->reasons[i].signal = sig->name;
+		if (strcmp(score->reasons[i].text, "...") != 0)
+			score->reasons[i].signal = sig->name;
 }
 
 /* Where the signals find each subject's counts. */

@@ -26,12 +26,15 @@ get(counter *c)
 	return atomic_load_explicit(c, memory_order_relaxed);
 }
 
-/* Buckets' upper bounds, in microseconds: 0.1 ms to 500 ms. */
+/* Buckets' upper bounds, in microseconds: 0.1 ms to 10 s (a DNS budget
+ * may be 10 s, a Redis call up to 8 s). */
 static const uint64_t bounds_us[] = { 100, 250, 500, 1000, 2500, 5000,
-    10000, 25000, 50000, 100000, 250000, 500000 };
+    10000, 25000, 50000, 100000, 250000, 500000, 1000000, 2500000,
+    5000000, 10000000 };
 static const char *const bounds_text[] = { "0.0001", "0.00025", "0.0005",
     "0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1", "0.25",
-    "0.5" };
+    "0.5", "1", "2.5", "5", "10" };
+_Static_assert(N(bounds_us) == N(bounds_text), "a text for each bound");
 
 struct histogram {
 	counter bucket[N(bounds_us) + 1];	/* not cumulative; last: +Inf */
@@ -174,7 +177,9 @@ metrics_decision(const struct engine_decision *d, bool at_mail,
 	if (d->fell_back)
 		add(&m.fallbacks[policy], 1);
 	if (at_mail) {
-		add(&m.counters[METRICS_MAIL_REFUSALS], 1);
+		/* (in monitor mode a quarantined sender is let through) */
+		if (score_verdict_refuses(d->verdict))
+			add(&m.counters[METRICS_MAIL_REFUSALS], 1);
 	} else {
 		add(&m.counters[METRICS_MESSAGES], 1);
 		add(&m.counters[METRICS_RECIPIENTS], rcpts);
@@ -285,6 +290,10 @@ metrics_write(FILE *out)
 	    "connect", "timeout", "io", "reply" };
 	static const char *const dns_answers[] = { "answer", "nxdomain",
 	    "nodata", "failed" };
+	_Static_assert(N(fallbacks) == N(m.fallbacks) &&
+	    N(subjects) == N(m.quarantines) && N(reloads) == N(m.reloads) &&
+	    N(redis_errors) == N(m.redis_errors) &&
+	    N(dns_answers) == N(m.dns_answers), "a name for each counter");
 	size_t i;
 
 	for (i = 0; i < N(verdicts); i++)
@@ -292,7 +301,7 @@ metrics_write(FILE *out)
 	labelled(out, "decisions_total", "Decisions, by action (what was "
 	    "done).", "action", verdicts, m.decisions, N(verdicts));
 	labelled(out, "would_decisions_total", "Decisions whose score called "
-	    "for another action (monitor mode, fallbacks), by that action.",
+	    "for another action (monitor mode), by that action.",
 	    "action", verdicts, m.would, N(verdicts));
 	reasons(out);
 	scalar(out, "messages_total", "Messages decided at end of message.",
@@ -300,7 +309,7 @@ metrics_write(FILE *out)
 	scalar(out, "recipients_total", "Accepted recipients of those "
 	    "messages.", &m.counters[METRICS_RECIPIENTS]);
 	scalar(out, "mail_refusals_total", "Messages refused at MAIL FROM: "
-	    "the host, its prefix or the login was quarantined.",
+	    "the host, its prefix or the login is quarantined.",
 	    &m.counters[METRICS_MAIL_REFUSALS]);
 	labelled(out, "quarantines_total", "Quarantines made, by subject.",
 	    "subject", subjects, m.quarantines, N(subjects));

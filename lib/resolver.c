@@ -475,6 +475,7 @@ start(struct resolver *r, const char *qname, int qtype, bool use_cache,
 		q->refs--;
 		q->status = RESOLVER_FAILED;
 		pthread_mutex_unlock(&r->lock);
+		metrics_dns_answer(METRICS_DNS_FAILED);
 		if (cap_ended)
 			report_cap_end(r, refused);
 	}

@@ -27,6 +27,7 @@ vadd(struct score *s, int points, char end, const char *fmt, va_list ap)
 		r->points += points;
 		snprintf(r->text, sizeof(r->text), "...");
 		r->keylen = 3;
+		r->signal = NULL;	/* of several signals */
 		return;
 	}
 	r = &s->reasons[s->nreasons++];

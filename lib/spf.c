@@ -236,6 +236,8 @@ layer_lookup(SPF_dns_server_t *layer, const char *domain, ns_type type,
 	if (eval.refused == NULL && counts_as_term(type, domain) &&
 	    ++eval.lookups > TERMS_MAX + 1)
 		refuse(domain, "more than 10 terms that look up DNS");
+	if (now >= eval.deadline_ms && eval.refused == NULL)
+		metrics_count(METRICS_DNS_BUDGET_OVERRUNS, 1);
 	if (now >= eval.deadline_ms || eval.refused != NULL ||
 	    (q = resolver_start(s->resolver, domain, type, eval.quota)) == NULL)
 		return SPF_dns_rr_new_init(layer, domain, type, 0, TRY_AGAIN);

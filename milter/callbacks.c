@@ -231,6 +231,8 @@ zm_envfrom(SMFICTX *ctx, char **argv)
 	}
 	rc = reply(ctx, conn, &d);
 	decided(conn, &d, "mail", began);
+	/* in monitor mode the message goes on */
+	conn->msg_us = clock_monotonic_us() - began;
 	return leave(rc);
 }
 

@@ -541,6 +541,8 @@ main(int argc, char **argv)
 		fatal("%s: %s", "smfi_register", "failed");
 	open_socket(cfg, sock, switch_user ? uid : (uid_t)-1,
 	    switch_user ? gid : (gid_t)-1);
+	/* After the milter's socket: listener.h finds that one among the
+	 * listening sockets by its port. */
 	metrics_fd = open_metrics(cfg->metrics_listen);
 	pid_file = open_pid_file(cfg->pid_file);
 	if (!o.foreground) {
@@ -552,16 +554,18 @@ main(int argc, char **argv)
 	if (switch_user)
 		drop_privileges(user, uid, gid);
 
-	/* Threads start only now, in the daemon (a fork keeps none). */
+	/* Threads start only now, in the daemon (a fork keeps none); the
+	 * metrics' first, while a failure may still exit (a scrape before
+	 * the runtime is installed gets the counters alone). */
+	if (metrics_fd >= 0 && !metrics_http_start(metrics_fd, err,
+	    sizeof(err)))
+		fatal("metrics %s: %s", cfg->metrics_listen, err);
 	if (!runtime_reaper_start())
 		log_write(LOG_WARNING, "%s: %s", "start-up", "cannot start the "
 		    "thread that frees retired configurations; freeing them "
 		    "where they retire");
 	rt = first_runtime(config_ref(cfg), true);
 	runtime_install(rt);
-	if (metrics_fd >= 0 && !metrics_http_start(metrics_fd, err,
-	    sizeof(err)))
-		fatal("metrics %s: %s", cfg->metrics_listen, err);
 	hup_set_handler(reload);
 	hup_set_stop_handler(drain_before_stop);
 	log_write(LOG_NOTICE, "starting: socket %s, mode %s, config %s, "

@@ -4,6 +4,7 @@
 #include "zmconfig.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <libmilter/mfapi.h>
 #include <microhttpd.h>
@@ -18,6 +19,8 @@
 #include "callbacks.h"
 #include "config.h"
 #include "dnsbl.h"
+#include "log.h"
+#include "logesc.h"
 #include "metrics.h"
 #include "metrics_http.h"
 #include "runtime.h"
@@ -184,11 +187,27 @@ serve(void *cls, struct MHD_Connection *conn, const char *url,
 	return reply(conn, MHD_HTTP_OK, page, len, MHD_RESPMEM_MUST_FREE);
 }
 
+/* libmicrohttpd's own complaints (a client's bytes may be quoted). */
+static void
+log_mhd(void *arg, const char *fmt, va_list ap)
+{
+	char raw[512], esc[4 * sizeof(raw)];
+	size_t len;
+
+	(void)arg;
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	len = strlen(raw);
+	while (len > 0 && raw[len - 1] == '\n')
+		raw[--len] = '\0';
+	log_write(LOG_WARNING, "metrics: %s", logesc(esc, sizeof(esc), raw));
+}
+
 bool
 metrics_http_start(int fd, char *err, size_t errlen)
 {
 	daemon_ = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
-	    MHD_USE_AUTO, 0, NULL, NULL, serve, NULL,
+	    MHD_USE_AUTO | MHD_USE_ERROR_LOG, 0, NULL, NULL, serve, NULL,
+	    MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL,
 	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)SCRAPES_AT_ONCE,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)SCRAPE_TIMEOUT_S,

@@ -357,6 +357,7 @@ session_eom(struct session *s, const char *queue_id,
 	char fp[FINGERPRINT_HEX];
 	struct engine_message m;
 	uint64_t began = clock_monotonic_us();
+	bool looked_up = env->dnsbl != NULL;
 
 	msg_take_queue_id(&s->msg, queue_id);
 	m = msg_facts(s);
@@ -364,6 +365,7 @@ session_eom(struct session *s, const char *queue_id,
 	if (env->spf != NULL && s->has_addr && m.from != NULL) {
 		m.spf = spf_check(env->spf, &s->addr, m.helo, m.from,
 		    env->cfg->sig.spf_budget_ms, s->quota);
+		looked_up = true;
 		spf_report(s);
 	}
 	if (s->msg.fp != NULL && fingerprint_final(s->msg.fp, fp))
@@ -377,7 +379,7 @@ session_eom(struct session *s, const char *queue_id,
 		    env->cfg->dns_budget_ms, results);
 		m.dnsbl = results;
 	}
-	if (env->resolver != NULL)
+	if (looked_up)
 		metrics_observe(METRICS_DNS_WAIT, clock_monotonic_us() - began);
 	quota_report(s);
 	engine_decide(env->engine, &m, d);

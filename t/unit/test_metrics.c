@@ -117,6 +117,53 @@ reasons_past_the_table_count_as_other(void **state)
 	    "reason=\"k0\"}"), 1);
 }
 
+/* Past the sixteenth reason: "...", of no one signal. */
+static void
+reasons_past_sixteen_count_as_dots(void **state)
+{
+	struct score s;
+	unsigned i;
+
+	(void)state;
+	score_init(&s);
+	for (i = 0; i < SCORE_REASONS_MAX; i++) {
+		score_add(&s, 1, "many%u=1", i);
+		s.reasons[i].signal = "behaviour";
+	}
+	score_add(&s, 1, "many%u=1", i);
+	decide(&s, VERDICT_TAG);
+	assert_int_equal(sample("zombie_milter_reasons_total{signal=\"-\","
+	    "reason=\"...\"}"), 1);
+	assert_int_equal(sample("zombie_milter_reasons_total{signal="
+	    "\"behaviour\",reason=\"many14\"}"), 1);
+	assert_int_equal(sample("zombie_milter_reasons_total{signal="
+	    "\"behaviour\",reason=\"many15\"}"), -1);
+}
+
+/* At MAIL FROM: a refusal counts; monitor mode's would=reject does not,
+ * the message goes on (and counts again at its end). */
+static void
+mail_refusals_only_when_refused(void **state)
+{
+	struct engine_decision d;
+	long long refusals = sample("zombie_milter_mail_refusals_total");
+	long long would = sample("zombie_milter_would_decisions_total{action="
+	    "\"reject\"}");
+
+	(void)state;
+	memset(&d, 0, sizeof(d));
+	score_init(&d.score);
+	score_add(&d.score, 0, "quarantined");
+	d.verdict = d.would = VERDICT_REJECT;
+	metrics_decision(&d, true, CONFIG_FALLBACK_LOCAL, 0);
+	d.verdict = VERDICT_ACCEPT;	/* monitor mode */
+	metrics_decision(&d, true, CONFIG_FALLBACK_LOCAL, 0);
+	assert_int_equal(sample("zombie_milter_mail_refusals_total"),
+	    refusals + 1);
+	assert_int_equal(sample("zombie_milter_would_decisions_total{action="
+	    "\"reject\"}"), would + 1);
+}
+
 static void
 histogram_buckets_are_cumulative(void **state)
 {
@@ -124,7 +171,8 @@ histogram_buckets_are_cumulative(void **state)
 	metrics_observe(METRICS_DNS_WAIT, 100);		/* <= 0.1 ms */
 	metrics_observe(METRICS_DNS_WAIT, 101);		/* <= 0.25 ms */
 	metrics_observe(METRICS_DNS_WAIT, 500000);	/* <= 0.5 s */
-	metrics_observe(METRICS_DNS_WAIT, 500001);	/* +Inf only */
+	metrics_observe(METRICS_DNS_WAIT, 500001);	/* <= 1 s */
+	metrics_observe(METRICS_DNS_WAIT, 10000001);	/* +Inf only */
 	assert_int_equal(sample("zombie_milter_dns_wait_seconds_bucket"
 	    "{le=\"0.0001\"}"), 1);
 	assert_int_equal(sample("zombie_milter_dns_wait_seconds_bucket"
@@ -134,8 +182,12 @@ histogram_buckets_are_cumulative(void **state)
 	assert_int_equal(sample("zombie_milter_dns_wait_seconds_bucket"
 	    "{le=\"0.5\"}"), 3);
 	assert_int_equal(sample("zombie_milter_dns_wait_seconds_bucket"
-	    "{le=\"+Inf\"}"), 4);
-	assert_int_equal(sample("zombie_milter_dns_wait_seconds_count"), 4);
+	    "{le=\"1\"}"), 4);
+	assert_int_equal(sample("zombie_milter_dns_wait_seconds_bucket"
+	    "{le=\"10\"}"), 4);
+	assert_int_equal(sample("zombie_milter_dns_wait_seconds_bucket"
+	    "{le=\"+Inf\"}"), 5);
+	assert_int_equal(sample("zombie_milter_dns_wait_seconds_count"), 5);
 }
 
 static void
@@ -206,6 +258,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(reason_keys_leave_out_counts_and_codes),
+		cmocka_unit_test(mail_refusals_only_when_refused),
+		cmocka_unit_test(reasons_past_sixteen_count_as_dots),
 		cmocka_unit_test(histogram_buckets_are_cumulative),
 		cmocka_unit_test(labels_are_escaped),
 		cmocka_unit_test(counts_from_threads_add_up),
