@@ -192,8 +192,8 @@ engine_check_mail(struct engine *e, const struct engine_message *m,
 	if (st == STORE_OK) {
 		d->blocked = keys[which];
 		d->would = VERDICT_REJECT;
+		d->score.signal = "quarantine";
 		score_add(&d->score, 0, "quarantined");
-		d->score.reasons[d->score.nreasons - 1].signal = "quarantine";
 	}
 	settle(e, d);
 }
@@ -282,19 +282,6 @@ observation(const struct engine *e, const struct engine_message *m,
 	obs->rcpts = m->rcpts;
 }
 
-/* Run a signal, naming it in the reasons it adds (for the metrics). */
-static void
-evaluate(const struct signal *sig, const struct config *cfg,
-    const struct signal_facts *f, struct score *score)
-{
-	unsigned i = score->nreasons;
-
-	sig->evaluate(cfg, f, score);
-	for (; i < score->nreasons; i++)
-		if (strcmp(score->reasons[i].text, "...") != 0)
-			score->reasons[i].signal = sig->name;
-}
-
 /* Where the signals find each subject's counts. */
 static struct signal_subject *
 signal_subject_of(struct signal_facts *f, size_t kind)
@@ -356,8 +343,11 @@ engine_decide(struct engine *e, const struct engine_message *m,
 		s->values = subj[k].values;
 		s->refused = subj[k].refused;
 	}
-	for (k = 0; k < sizeof(signals) / sizeof(signals[0]); k++)
-		evaluate(signals[k], e->cfg, &f, &d->score);
+	/* each names itself in the reasons it adds (for the metrics) */
+	for (k = 0; k < sizeof(signals) / sizeof(signals[0]); k++) {
+		d->score.signal = signals[k]->name;
+		signals[k]->evaluate(e->cfg, &f, &d->score);
+	}
 	d->would = failure_verdict(e, d,
 	    score_verdict(&d->score, &e->cfg->thresholds));
 	settle(e, d);

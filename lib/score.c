@@ -13,6 +13,7 @@ void
 score_init(struct score *s)
 {
 	s->total = 0;
+	s->signal = NULL;
 	s->nreasons = 0;
 }
 
@@ -32,7 +33,7 @@ vadd(struct score *s, int points, char end, const char *fmt, va_list ap)
 	}
 	r = &s->reasons[s->nreasons++];
 	r->points = points;
-	r->signal = NULL;
+	r->signal = s->signal;
 	vsnprintf(r->text, sizeof(r->text), fmt, ap);
 	r->keylen = (unsigned short)strcspn(r->text, (char[]){ end, '\0' });
 }

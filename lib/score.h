@@ -32,13 +32,15 @@ enum verdict {
  */
 struct score_reason {
 	int points;
-	const char *signal;	/* the signal that added it (engine.c) */
+	const char *signal;	/* the score's signal when it was added;
+				 * NULL for "...", which merges several */
 	unsigned short keylen;	/* text[0..keylen) is its key */
 	char text[SCORE_REASON_LEN];
 };
 
 struct score {
 	int total;
+	const char *signal;	/* who adds reasons now (NULL: none named) */
 	unsigned nreasons;
 	struct score_reason reasons[SCORE_REASONS_MAX];
 };
@@ -51,7 +53,7 @@ struct score_thresholds {
 	int quarantine;
 };
 
-/* Reset s to no points and no reasons. */
+/* Reset s to no points, no reasons and no signal named. */
 void score_init(struct score *s);
 
 /* Add points with a printf-style reason, its key ending at the first

@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <arpa/inet.h>
 #include <unistd.h>
 
 #include "callbacks.h"
@@ -23,6 +22,7 @@
 #include "logesc.h"
 #include "metrics.h"
 #include "metrics_http.h"
+#include "netaddr.h"
 #include "runtime.h"
 #include "store_redis.h"
 
@@ -35,6 +35,7 @@ int
 metrics_http_open(const char *spec, char *err, size_t errlen)
 {
 	struct config_redis_addr a;
+	struct netaddr addr;
 	struct sockaddr_storage ss;
 	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
 	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
@@ -42,16 +43,17 @@ metrics_http_open(const char *spec, char *err, size_t errlen)
 	int fd, on = 1;
 
 	memset(&ss, 0, sizeof(ss));
-	if (!config_listen_address(spec, &a)) {
+	if (!config_listen_address(spec, &a) || !netaddr_parse(a.host, &addr)) {
 		snprintf(err, errlen, "not ADDRESS:PORT");
 		return -1;
 	}
-	if (inet_pton(AF_INET, a.host, &sin->sin_addr) == 1) {
+	if (addr.family == AF_INET) {
 		sin->sin_family = AF_INET;
+		memcpy(&sin->sin_addr, addr.bytes, 4);
 		sin->sin_port = htons((uint16_t)a.port);
 		len = sizeof(*sin);
 	} else {
-		inet_pton(AF_INET6, a.host, &sin6->sin6_addr);
+		memcpy(&sin6->sin6_addr, addr.bytes, 16);
 		sin6->sin6_family = AF_INET6;
 		sin6->sin6_port = htons((uint16_t)a.port);
 		len = sizeof(*sin6);

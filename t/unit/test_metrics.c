@@ -61,25 +61,26 @@ reason_keys_leave_out_counts_and_codes(void **state)
 	struct score s;
 
 	(void)state;
+	/* as the engine runs the signals: each names itself first */
 	score_init(&s);
+	s.signal = "rate";
 	score_add(&s, 60, "msgs1m=31/30");
 	score_add(&s, 60, "user.rcpts1h=%u/%u", 901u, 900u);
+	s.signal = "dnsbl";
 	score_add_key(&s, 100, ':', "dnsbl=%s:%s", "xbl.example", "127.0.0.4");
+	s.signal = "behaviour";
 	score_add_key(&s, 5, '\0', "helo=nofqdn");
 	assert_int_equal(s.reasons[0].keylen, strlen("msgs1m"));
 	assert_int_equal(s.reasons[1].keylen, strlen("user.rcpts1h"));
 	assert_int_equal(s.reasons[2].keylen, strlen("dnsbl=xbl.example"));
 	assert_int_equal(s.reasons[3].keylen, strlen("helo=nofqdn"));
-	s.reasons[0].signal = s.reasons[1].signal = "rate";
-	s.reasons[2].signal = "dnsbl";
-	s.reasons[3].signal = "behaviour";
 	decide(&s, VERDICT_QUARANTINE);
 	/* another count, another code: the same keys */
 	score_init(&s);
+	s.signal = "rate";
 	score_add(&s, 60, "msgs1m=32/30");
+	s.signal = "dnsbl";
 	score_add_key(&s, 100, ':', "dnsbl=%s:%s", "xbl.example", "127.0.0.9");
-	s.reasons[0].signal = "rate";
-	s.reasons[1].signal = "dnsbl";
 	decide(&s, VERDICT_REJECT);
 	assert_int_equal(sample("zombie_milter_reasons_total{signal=\"rate\","
 	    "reason=\"msgs1m\"}"), 2);
@@ -106,8 +107,8 @@ reasons_past_the_table_count_as_other(void **state)
 	(void)state;
 	for (i = 0; i < METRICS_REASONS_MAX + 10; i++) {
 		score_init(&s);
+		s.signal = "flood";
 		score_add(&s, 1, "k%u=1", i);
-		s.reasons[0].signal = "flood";
 		decide(&s, VERDICT_ACCEPT);
 	}
 	/* the table held the keys of the tests before: at least 10 more */
@@ -126,11 +127,9 @@ reasons_past_sixteen_count_as_dots(void **state)
 
 	(void)state;
 	score_init(&s);
-	for (i = 0; i < SCORE_REASONS_MAX; i++) {
+	s.signal = "behaviour";
+	for (i = 0; i <= SCORE_REASONS_MAX; i++)
 		score_add(&s, 1, "many%u=1", i);
-		s.reasons[i].signal = "behaviour";
-	}
-	score_add(&s, 1, "many%u=1", i);
 	decide(&s, VERDICT_TAG);
 	assert_int_equal(sample("zombie_milter_reasons_total{signal=\"-\","
 	    "reason=\"...\"}"), 1);
@@ -216,9 +215,9 @@ count_many(void *arg)
 	(void)arg;
 	for (i = 0; i < EACH; i++) {
 		score_init(&s);
+		s.signal = "race";
 		/* a new key raced for by every thread at once, then kept */
 		score_add(&s, 1, "race%u=1", i / 1000);
-		s.reasons[0].signal = "race";
 		decide(&s, VERDICT_TAG);
 		metrics_count(METRICS_DNS_QUERIES, 1);
 	}
